@@ -1,0 +1,264 @@
+"""The `news-search` command line: each command parses its options, calls the library, prints."""
+from __future__ import annotations
+
+import html
+import json
+import re
+import sys
+from pathlib import Path
+from typing import Callable
+
+import click
+
+from search import (IndexMissingError, IndexStore, NewsIndex, NewsSearchError, QuerySyntaxError,
+                    SearchRequest, SearchResult, index_paths)
+from search.config import INDEX_ENV, default_index_dir, index_dir
+from search.model import SORTS
+
+EXIT_FATAL, EXIT_USAGE, EXIT_PARTIAL = 1, 2, 3
+_MARK = re.compile(r"<mark>(.*?)</mark>", re.DOTALL)
+
+
+def json_option(command: Callable) -> Callable:
+    """`--json`: print exactly one JSON document on stdout."""
+    return click.option("--json", "as_json", is_flag=True, help="Print one JSON document instead of text.")(command)
+
+
+def print_json(data: dict) -> None:
+    click.echo(json.dumps(data, ensure_ascii=False, indent=2))
+
+
+class Context:
+    """What every command needs: where the index is."""
+
+    def __init__(self, index_location: Path) -> None:
+        self.location = index_location
+
+    def open_index(self) -> NewsIndex:
+        if not IndexStore(self.location).exists():
+            raise IndexMissingError(
+                f"there is no index at {self.location} yet.\n\n"
+                f"Create it with:  news-search --index {self.location} index PATH...")
+        return NewsIndex(self.location)
+
+
+def fail(message: str, code: int = EXIT_FATAL) -> None:
+    click.echo(f"Error: {message}", err=True)
+    sys.exit(code)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("--index", "index_location", metavar="DIR", type=click.Path(file_okay=False, path_type=Path),
+              help=f"Index directory. Default: ${INDEX_ENV}, else {default_index_dir()}.")
+@click.version_option(package_name="news-search")
+@click.pass_context
+def cli(ctx: click.Context, index_location: Path | None) -> None:
+    """Index folders of news articles and search them, with facets.
+
+    \b
+    Example:
+        news-search index seeds/
+        news-search search "north korea" --from 2024-10 --json
+    """
+    ctx.obj = Context(index_dir(index_location))
+
+
+@cli.command()
+@click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
+@click.option("--rebuild", is_flag=True, help="Build a fresh index of exactly these PATHs and swap it in atomically.")
+@click.option("--dry-run", is_flag=True, help="List what would be added, updated and removed; change nothing.")
+@click.option("--jobs", type=click.IntRange(min=1), default=1, show_default=True,
+              help="Processes reading files in parallel.")
+@json_option
+@click.option("--quiet", "-q", is_flag=True, help="No progress bar and no per-file messages.")
+@click.pass_obj
+def index(context: Context, paths: tuple[Path, ...], rebuild: bool, dry_run: bool, jobs: int,
+          as_json: bool, quiet: bool) -> None:
+    """Add, update and remove articles so the index matches PATHs (files or folders).
+
+    Unchanged files are skipped without being read; articles whose file vanished
+    from under a PATH are removed. Files are read as plain text (.txt), JSON Lines
+    (.jsonl), CSV (.csv) or newswire SGML (.sgm); a named file of another ending
+    is recognised by its content.
+
+    Exit status: 0 all indexed, 3 some files or entries had problems (the rest
+    is indexed), 1 nothing could be done, 2 usage error.
+
+    \b
+    Example:
+        news-search index seeds/ ~/archive/2024/
+        news-search index --dry-run ~/archive/
+    """
+    progress = None if quiet or dry_run or not sys.stderr.isatty() else TerminalProgress()
+    try:
+        report = index_paths(IndexStore(context.location), paths, rebuild=rebuild, dry_run=dry_run,
+                             progress=progress, jobs=jobs)
+    except NewsSearchError as error:
+        fail(str(error))
+    except KeyboardInterrupt:
+        fail("interrupted; the index is as it was before this run", 130)
+    if as_json:
+        print_json(report.to_dict())
+    else:
+        if dry_run:
+            for change in report.changes:
+                click.echo(f"{change.action:<7} {change.shown}")
+        if not quiet:
+            for error in report.errors:
+                click.echo(f"problem: {error}", err=True)
+        click.echo(report.summary())
+    if report.errors:
+        sys.exit(EXIT_PARTIAL)
+
+
+class TerminalProgress:
+    """A progress bar on stderr with files/s and time left."""
+
+    def start(self, total_files: int) -> None:
+        from tqdm import tqdm
+
+        self.bar = tqdm(total=total_files, unit="file", file=sys.stderr, dynamic_ncols=True, leave=False)
+
+    def advance(self, path: str, articles: int) -> None:
+        self.bar.set_postfix(articles=articles, refresh=False)
+        self.bar.update(1)
+
+    def finish(self) -> None:
+        self.bar.close()
+
+
+def _request_options(command: Callable) -> Callable:
+    """The filter, sort and paging options of a search."""
+    options = [
+        click.option("--source", "sources", multiple=True, metavar="S", help="Only this source (repeat to OR)."),
+        click.option("--person", "people", multiple=True, metavar="P", help="Only articles naming this person."),
+        click.option("--org", "orgs", multiple=True, metavar="O", help="Only articles naming this organisation."),
+        click.option("--place", "places", multiple=True, metavar="L", help="Only articles naming this place."),
+        click.option("--from", "date_from", metavar="DATE", help="From this date, inclusive: YYYY, YYYY-MM or YYYY-MM-DD."),
+        click.option("--to", "date_to", metavar="DATE", help="Up to this date, inclusive: YYYY, YYYY-MM or YYYY-MM-DD."),
+        click.option("--sort", type=click.Choice(SORTS), default="relevance", show_default=True,
+                     help="Order of hits; an empty QUERY is always newest first."),
+        click.option("--limit", type=click.IntRange(1, 1000), default=10, show_default=True, help="Hits per page."),
+        click.option("--page", type=click.IntRange(min=1), default=1, show_default=True, help="Page of hits."),
+    ]
+    for option in reversed(options):
+        command = option(command)
+    return command
+
+
+@cli.command()
+@click.argument("query", default="")
+@_request_options
+@json_option
+@click.pass_obj
+def search(context: Context, query: str, limit: int, as_json: bool, **filters) -> None:
+    """Search the index. Words are AND-ed; OR, NOT, "phrases", prefix* and field:value work.
+
+    Fields for field:value are title, body, source, distributor, people (person),
+    orgs (org) and places (place). Repeated filters of one kind are OR-ed, different
+    kinds AND-ed. An empty QUERY lists everything that passes the filters.
+
+    \b
+    Example:
+        news-search search "north korea" --from 2024-10
+        news-search search 'oil OR gas' --source Reuters --sort newest --json
+        news-search search "" --place Ukraine --limit 20
+    """
+    try:
+        request = SearchRequest.from_text(query=query, per_page=limit, **filters)
+        result = context.open_index().search(request)
+    except QuerySyntaxError as error:
+        fail(str(error), EXIT_USAGE)
+    except NewsSearchError as error:
+        fail(str(error))
+    if as_json:
+        print_json(result.to_dict())
+    else:
+        _print_result(result)
+
+
+def _print_result(result: SearchResult) -> None:
+    pages = max(1, -(-result.total // result.per_page))
+    noun = "article matches" if result.total == 1 else "articles match"
+    shown = f'"{result.query}"' if result.query else "everything"
+    click.echo(f"{result.total} {noun} {shown} (page {result.page} of {pages})")
+    first = (result.page - 1) * result.per_page + 1
+    for number, hit in enumerate(result.hits, start=first):
+        click.echo()
+        click.echo(f"{number:>3}. " + click.style(hit.title, bold=True))
+        origin = " via ".join(filter(None, [hit.source, hit.distributor])) or "unknown source"
+        click.echo(f"     {hit.date or 'undated'} · {origin} · {hit.id}")
+        click.echo(f"     {_terminal_snippet(hit.snippet)}")
+    for facet, values in result.facets.items():
+        if values:
+            click.echo()
+            listed = ", ".join(f"{value.value} ({value.count})" for value in values)
+            click.echo(f"{facet.capitalize()}: {listed}")
+
+
+def _terminal_snippet(snippet: str) -> str:
+    flat = " ".join(snippet.split())
+    marked = _MARK.sub(lambda match: click.style(html.unescape(match.group(1)), bold=True, underline=True), flat)
+    return html.unescape(marked)
+
+
+@cli.command()
+@click.argument("article_id", metavar="ID")
+@json_option
+@click.pass_obj
+def show(context: Context, article_id: str, as_json: bool) -> None:
+    """Show one article in full, by the id that search prints.
+
+    \b
+    Example:
+        news-search show 4d446b4f921ddaab --json
+    """
+    try:
+        article = context.open_index().article(article_id)
+    except NewsSearchError as error:
+        fail(str(error))
+    if article is None:
+        fail(f"no article with id {article_id!r} in {context.location}")
+    if as_json:
+        print_json(article.to_dict())
+        return
+    data = article.to_dict()
+    click.echo(click.style(article.title, bold=True))
+    for name in ("date", "source", "distributor", "url", "path", "id"):
+        if data[name]:
+            click.echo(f"{name:>12}: {data[name]}")
+    for name in ("people", "orgs", "places"):
+        if data[name]:
+            click.echo(f"{name:>12}: {', '.join(data[name])}")
+    for name, values in data["labels"].items():
+        click.echo(f"{name:>12}: {', '.join(values)}")
+    click.echo()
+    click.echo(article.body)
+
+
+@cli.command()
+@json_option
+@click.pass_obj
+def stats(context: Context, as_json: bool) -> None:
+    """How many articles the index holds, over which dates and sources."""
+    try:
+        figures = context.open_index().stats()
+    except NewsSearchError as error:
+        fail(str(error))
+    if as_json:
+        print_json(figures.to_dict())
+        return
+    for name, value in figures.to_dict().items():
+        click.echo(f"{name.replace('_', ' '):>13}: {value if value is not None else '-'}")
+
+
+@cli.command()
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--port", type=click.IntRange(1, 65535), default=8000, show_default=True, help="Port to listen on.")
+def serve(host: str, port: int) -> None:
+    """Serve the search pages and JSON API (not built yet)."""
+    fail("the web front end is not built yet; search from the command line meanwhile: news-search search QUERY")
+
+
+if __name__ == "__main__":
+    cli()

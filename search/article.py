@@ -1,0 +1,69 @@
+"""The article: the one record passed from readers through extraction to the index."""
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from dataclasses import dataclass, field
+from typing import Mapping
+
+ENTITY_KINDS = ("people", "orgs", "places")
+
+
+def article_id(file_key: str, entry_key: str) -> str:
+    """A stable, URL-safe id for the entry `entry_key` of the file `file_key`."""
+    digest = hashlib.blake2b(f"{file_key}\0{entry_key}".encode("utf-8", "surrogatepass"), digest_size=8)
+    return digest.hexdigest()
+
+
+def content_hash(*parts: str) -> str:
+    """A short hash of the article's text, for caches keyed by content."""
+    digest = hashlib.blake2b(digest_size=16)
+    for part in parts:
+        digest.update(part.encode("utf-8", "surrogatepass"))
+        digest.update(b"\0")
+    return digest.hexdigest()
+
+
+@dataclass(frozen=True)
+class Article:
+    """One news article, immutable once read.
+
+    `file` is the absolute path of the file it came from (the key of the manifest),
+    `path` the same file as shown to users. `labels` holds metadata the source file
+    carried (such as Reuters TOPICS), kept but not used as facets.
+    """
+
+    id: str
+    file: str
+    path: str
+    title: str
+    body: str
+    date: dt.date | None = None
+    source: str | None = None
+    distributor: str | None = None
+    url: str | None = None
+    people: tuple[str, ...] = ()
+    orgs: tuple[str, ...] = ()
+    places: tuple[str, ...] = ()
+    labels: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+
+    @property
+    def content_hash(self) -> str:
+        return content_hash(self.title, self.body)
+
+    def to_dict(self) -> dict:
+        """The article as the contract's JSON object (`show --json`)."""
+        return {
+            "id": self.id,
+            "title": self.title,
+            "date": self.date.isoformat() if self.date else None,
+            "source": self.source,
+            "distributor": self.distributor,
+            "url": self.url,
+            "path": self.path,
+            "people": list(self.people),
+            "orgs": list(self.orgs),
+            "places": list(self.places),
+            "body": self.body,
+            "labels": {name: list(values) for name, values in self.labels.items()},
+        }

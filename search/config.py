@@ -1,0 +1,19 @@
+"""Settings read in one place: flags first, then the environment, then defaults."""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+INDEX_ENV = "NEWS_SEARCH_INDEX"
+
+
+def default_index_dir() -> Path:
+    """`$XDG_DATA_HOME/news-search/index`, which is `~/.local/share/news-search/index` by default."""
+    data_home = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
+    return Path(data_home) / "news-search" / "index"
+
+
+def index_dir(flag: str | os.PathLike | None = None) -> Path:
+    """The index location: the `--index` flag, else $NEWS_SEARCH_INDEX, else the default."""
+    chosen = flag or os.environ.get(INDEX_ENV)
+    return Path(chosen).expanduser() if chosen else default_index_dir()

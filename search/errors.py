@@ -1,0 +1,17 @@
+"""Exceptions the library raises for problems a user can fix."""
+
+
+class NewsSearchError(Exception):
+    """Base class: the message is meant to be shown to the user as it is."""
+
+
+class IndexMissingError(NewsSearchError):
+    """There is no index at the configured location."""
+
+
+class IndexLockedError(NewsSearchError):
+    """Another process holds the index's write lock."""
+
+
+class QuerySyntaxError(NewsSearchError):
+    """A search query or filter could not be understood."""

@@ -1,0 +1,67 @@
+"""The index's single-writer lock: an flock on a file that names its holder.
+
+The kernel releases an flock when its process dies, so a crashed writer never
+leaves a lock behind; the holder's details are only there to be shown.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import fcntl
+import json
+import os
+import socket
+import sys
+import time
+from pathlib import Path
+
+from ..errors import IndexLockedError
+
+
+class WriteLock:
+    """Held while one process writes the index. Waits up to `timeout` seconds for another holder."""
+
+    def __init__(self, path: Path, timeout: float = 10.0) -> None:
+        self.path = path
+        self.timeout = timeout
+        self._file = None
+
+    def __enter__(self) -> "WriteLock":
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        handle = open(self.path, "a+")
+        deadline = time.monotonic() + self.timeout
+        while True:
+            try:
+                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() >= deadline:
+                    holder = self.holder()
+                    handle.close()
+                    raise IndexLockedError(
+                        f"the index at {self.path.parent} is being written by {holder}; "
+                        "wait for it to finish, then run this again") from None
+                time.sleep(0.1)
+        handle.seek(0)
+        handle.truncate()
+        json.dump({"pid": os.getpid(), "host": socket.gethostname(), "command": " ".join(sys.argv),
+                   "since": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")}, handle)
+        handle.flush()
+        self._file = handle
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        if self._file is not None:
+            self._file.truncate(0)
+            fcntl.flock(self._file, fcntl.LOCK_UN)
+            self._file.close()
+            self._file = None
+
+    def holder(self) -> str:
+        """Who holds the lock, as the holder recorded it."""
+        try:
+            info = json.loads(self.path.read_text() or "{}")
+        except (OSError, ValueError):
+            info = {}
+        if not info:
+            return "another process"
+        return f"pid {info.get('pid')} on {info.get('host')} ({info.get('command')}, since {info.get('since')})"

@@ -1,0 +1,59 @@
+"""From a search request to Whoosh queries.
+
+The query language is Whoosh's: words are AND-ed, with OR, NOT, parentheses,
+"quoted phrases", `prefix*` and `field:value`. Unknown field names are an error
+rather than silently searched as words, so a typo does not just return nothing.
+"""
+from __future__ import annotations
+
+import re
+
+from whoosh import query as wq
+from whoosh.qparser import FieldAliasPlugin, MultifieldParser
+
+from ..errors import QuerySyntaxError
+from .schema import FACET_FIELDS, TEXT_FIELDS, facet_terms
+
+FIELD_ALIASES = {"people": ["person"], "orgs": ["org", "organisation", "organization"], "places": ["place"]}
+QUERY_FIELDS = (*TEXT_FIELDS, *FACET_FIELDS)
+MAX_QUERY_CHARS = 2000
+
+_QUOTED = re.compile(r'"[^"]*"?')
+_FIELD_PREFIX = re.compile(r"(?:^|(?<=[\s(+\-]))([A-Za-z_]\w*):(?=[^\s)])")
+_KNOWN = {*QUERY_FIELDS, *(alias for aliases in FIELD_ALIASES.values() for alias in aliases)}
+
+
+def make_parser(schema) -> MultifieldParser:
+    parser = MultifieldParser(list(TEXT_FIELDS), schema)
+    parser.add_plugin(FieldAliasPlugin(FIELD_ALIASES))
+    return parser
+
+
+def parse_query(parser: MultifieldParser, text: str) -> wq.Query:
+    """The Whoosh query for the user's text; `Every` when the text is blank."""
+    if len(text) > MAX_QUERY_CHARS:
+        raise QuerySyntaxError(f"the query is {len(text)} characters long; the limit is {MAX_QUERY_CHARS}")
+    if not text.strip():
+        return wq.Every()
+    for name in _FIELD_PREFIX.findall(_QUOTED.sub(" ", text)):
+        if name not in _KNOWN:
+            raise QuerySyntaxError(
+                f"unknown field {name!r} in the query; fields are {', '.join(sorted(_KNOWN))} "
+                f'(put "{name}:" in quotes to search for it as words)')
+    try:
+        return parser.parse(text)
+    except Exception as error:  # Whoosh's parser raises assorted types on odd input
+        raise QuerySyntaxError(f"could not understand the query {text!r}: {error}") from None
+
+
+def filter_query(field: str, values: tuple[str, ...]) -> wq.Query:
+    """Articles having any of `values` in the facet `field` (compared case-insensitively)."""
+    terms = [wq.Term(field, term) for value in values for term in facet_terms(value)]
+    return wq.Or(terms) if terms else wq.NullQuery
+
+
+def highlight_terms(whoosh_query: wq.Query, reader) -> frozenset[str]:
+    """The indexed words of the body that the query matches, for snippets."""
+    found = whoosh_query.existing_terms(reader, phrases=True, expand=True)
+    return frozenset(text.decode("utf-8") if isinstance(text, bytes) else text
+                     for field, text in found if field in TEXT_FIELDS)

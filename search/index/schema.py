@@ -1,0 +1,122 @@
+"""The Whoosh schema, and the mapping between an Article and an index document.
+
+Text fields (title, body) are stemmed with Whoosh's Snowball English stemmer: the
+default Porter stemmer of Whoosh 2.7.4 never undoubles consonants (shipping → shipp).
+No stopwords are removed: Whoosh's stop filter either closes the gaps (so
+"stock exchange" matches "stock of the exchange") or, with renumber=False, makes
+quoted phrases that contain a stopword unmatchable. BM25 already gives such words
+almost no weight.
+
+Facet fields (source, distributor, people, orgs, places) are indexed as whole,
+case-folded values for filtering and `field:value` queries, and also kept as a
+column of display values, which facet counting reads without touching postings.
+"""
+from __future__ import annotations
+
+import datetime as dt
+
+from whoosh import analysis, columns, fields
+from whoosh.lang.snowball.english import EnglishStemmer
+
+from ..article import Article
+from ..dates import day_number
+
+FACET_FIELDS = ("source", "distributor", "people", "orgs", "places")
+TEXT_FIELDS = ("title", "body")
+VALUE_SEPARATOR = "\x1f"
+
+
+def text_analyzer() -> analysis.Analyzer:
+    stemmer = EnglishStemmer()
+    return (analysis.RegexTokenizer() | analysis.LowercaseFilter()
+            | analysis.StemFilter(stemfn=stemmer.stem, cachesize=100_000))
+
+
+def facet_analyzer() -> analysis.Analyzer:
+    return analysis.RegexTokenizer(rf"[^{VALUE_SEPARATOR}]+") | analysis.StripFilter() | analysis.LowercaseFilter()
+
+
+def column_name(facet: str) -> str:
+    return f"{facet}_values"
+
+
+def build_schema() -> fields.Schema:
+    text = text_analyzer()
+    schema = fields.Schema(
+        id=fields.ID(stored=True, unique=True),
+        file=fields.ID(stored=True),
+        path=fields.STORED(),
+        title=fields.TEXT(stored=True, analyzer=text),
+        body=fields.TEXT(stored=True, analyzer=text),
+        date=fields.STORED(),
+        day=fields.NUMERIC(int, bits=32, signed=False, stored=False,
+                           sortable=columns.NumericColumn("I", default=0)),
+        url=fields.STORED(),
+        labels=fields.STORED(),
+        content_hash=fields.STORED(),
+    )
+    for facet in FACET_FIELDS:
+        schema.add(facet, fields.KEYWORD(stored=True, analyzer=facet_analyzer()))
+        schema.add(column_name(facet), fields.COLUMN(columns.VarBytesColumn()))
+    return schema
+
+
+def facet_terms(value: str) -> list[str]:
+    """The index terms a filter value stands for (the same folding as indexing)."""
+    return [token.text for token in facet_analyzer()(value)]
+
+
+def to_document(article: Article) -> dict:
+    """The fields Whoosh stores and indexes for one article."""
+    document = {
+        "id": article.id,
+        "file": article.file,
+        "path": article.path,
+        "title": article.title,
+        "body": article.body,
+        "date": article.date.isoformat() if article.date else None,
+        "day": day_number(article.date),
+        "url": article.url,
+        "labels": {name: list(values) for name, values in article.labels.items()},
+        "content_hash": article.content_hash,
+    }
+    for facet in FACET_FIELDS:
+        values = _facet_values(getattr(article, facet))
+        joined = VALUE_SEPARATOR.join(values)
+        document[facet] = joined
+        document[f"_stored_{facet}"] = values
+        document[column_name(facet)] = joined.encode("utf-8")
+    return document
+
+
+def from_stored(stored: dict) -> Article:
+    """The article back from a document's stored fields."""
+    return Article(
+        id=stored["id"],
+        file=stored["file"],
+        path=stored["path"],
+        title=stored.get("title", ""),
+        body=stored.get("body", ""),
+        date=_date(stored.get("date")),
+        source=_first(stored.get("source")),
+        distributor=_first(stored.get("distributor")),
+        url=stored.get("url"),
+        people=tuple(stored.get("people") or ()),
+        orgs=tuple(stored.get("orgs") or ()),
+        places=tuple(stored.get("places") or ()),
+        labels={name: tuple(values) for name, values in (stored.get("labels") or {}).items()},
+    )
+
+
+def _facet_values(value: str | tuple[str, ...] | None) -> list[str]:
+    """Facet values as a list, with the separator character removed from inside them."""
+    values = (value,) if isinstance(value, str) else (value or ())
+    return [cleaned for cleaned in (v.replace(VALUE_SEPARATOR, " ").strip() for v in values) if cleaned]
+
+
+def _first(values: list[str] | None) -> str | None:
+    return values[0] if values else None
+
+
+def _date(value: str | None) -> dt.date | None:
+    return dt.date.fromisoformat(value) if value else None

@@ -1,0 +1,139 @@
+"""Running searches: one IndexSearcher per open Whoosh searcher, and NewsIndex to keep it fresh."""
+from __future__ import annotations
+
+import heapq
+import threading
+from pathlib import Path
+
+from whoosh import query as wq
+
+from ..article import Article
+from ..dates import day_number, from_day_number
+from ..model import Hit, IndexStats, SearchRequest, SearchResult
+from .facets import Columns, all_facets, within_dates
+from .query import filter_query, highlight_terms, make_parser, parse_query
+from .schema import from_stored
+from .snippets import SnippetMaker
+from .store import IndexStore
+
+
+class IndexSearcher:
+    """Searches one generation of the index as it was when opened. Not thread-safe."""
+
+    def __init__(self, store: IndexStore) -> None:
+        self.store = store
+        self.generation = store.current_generation()
+        self._index = store.open(self.generation)
+        self._searcher = self._index.searcher()
+        self._parser = make_parser(self._index.schema)
+        self.columns = Columns(self._searcher.reader())
+
+    def close(self) -> None:
+        self._searcher.close()
+
+    def is_current(self) -> bool:
+        """False once a commit or a rebuild has made this view old."""
+        return self.store.current_generation() == self.generation and self._searcher.up_to_date()
+
+    def search(self, request: SearchRequest) -> SearchResult:
+        user_query = parse_query(self._parser, request.query)
+        docs = self._matching_docs(user_query, request)
+        total = len(docs)
+        wanted = request.page * request.per_page
+        if request.effective_sort == "relevance":
+            results = self._searcher.search(user_query, filter=set(docs), limit=wanted)
+            ranked = [(hit.docnum, hit.score) for hit in results]
+        else:
+            ranked = [(doc, None) for doc in self._by_date(docs, wanted, newest=request.effective_sort == "newest")]
+        page = ranked[(request.page - 1) * request.per_page: wanted]
+        snippets = SnippetMaker(self._index.schema["body"].analyzer, highlight_terms(user_query, self._searcher.reader()))
+        return SearchResult(
+            query=request.query,
+            total=total,
+            page=request.page,
+            per_page=request.per_page,
+            hits=[self._hit(doc, score, snippets) for doc, score in page],
+            facets=all_facets(self.columns, docs, request.facet_limit),
+        )
+
+    def article(self, article_id: str) -> Article | None:
+        stored = self._searcher.document(id=article_id)
+        return from_stored(stored) if stored else None
+
+    def stats(self) -> IndexStats:
+        live = list(self._searcher.reader().all_doc_ids())
+        days = [self.columns.days[doc] for doc in live if self.columns.days[doc]]
+        sources = {value for doc in live for value in self.columns.values("source")[doc]}
+        manifest = self.store.manifest(self.generation)
+        return IndexStats(
+            articles=len(live),
+            first_date=from_day_number(min(days)).isoformat() if days else None,
+            last_date=from_day_number(max(days)).isoformat() if days else None,
+            sources=len(sources),
+            index_bytes=self.store.size_bytes(),
+            last_indexed=manifest.last_indexed,
+            files=len(manifest.files),
+            location=str(self.store.root),
+        )
+
+    def _matching_docs(self, user_query: wq.Query, request: SearchRequest) -> list[int]:
+        """Document numbers matching the query and every filter, in index order."""
+        clauses = [user_query] + [filter_query(field, values) for field, values in request.filters().items() if values]
+        combined = clauses[0] if len(clauses) == 1 else wq.And(clauses)
+        docs = sorted(self._searcher.docs_for_query(combined))
+        if request.date_from or request.date_to:
+            start = day_number(request.date_from) if request.date_from else 1
+            end = day_number(request.date_to) if request.date_to else 99_999_999
+            docs = within_dates(self.columns, docs, start, end)
+        return docs
+
+    def _by_date(self, docs: list[int], count: int, *, newest: bool) -> list[int]:
+        """The first `count` documents by date; undated ones come last either way."""
+        days = self.columns.days
+        sign = -1 if newest else 1
+        return heapq.nsmallest(count, docs, key=lambda doc: (days[doc] == 0, sign * days[doc], doc))
+
+    def _hit(self, doc: int, score: float | None, snippets: SnippetMaker) -> Hit:
+        article = from_stored(self._searcher.stored_fields(doc))
+        return Hit(
+            id=article.id, title=article.title,
+            date=article.date.isoformat() if article.date else None,
+            source=article.source, distributor=article.distributor, url=article.url, path=article.path,
+            score=round(score, 4) if score is not None else None,
+            snippet=snippets.snippet(article.body),
+            people=list(article.people), orgs=list(article.orgs), places=list(article.places),
+        )
+
+
+class NewsIndex:
+    """The index as seen by a long-running reader: a searcher per thread, reopened when the index changed."""
+
+    def __init__(self, root: Path | str) -> None:
+        self.store = IndexStore(root)
+        self._local = threading.local()
+
+    def searcher(self) -> IndexSearcher:
+        current = getattr(self._local, "searcher", None)
+        if current is not None and current.is_current():
+            return current
+        fresh = IndexSearcher(self.store)
+        if current is not None:
+            current.close()
+        self._local.searcher = fresh
+        return fresh
+
+    def search(self, request: SearchRequest) -> SearchResult:
+        return self.searcher().search(request)
+
+    def article(self, article_id: str) -> Article | None:
+        return self.searcher().article(article_id)
+
+    def stats(self) -> IndexStats:
+        return self.searcher().stats()
+
+    def close(self) -> None:
+        current = getattr(self._local, "searcher", None)
+        if current is not None:
+            current.close()
+            self._local.searcher = None
+

@@ -1,0 +1,95 @@
+"""Where an index lives on disk: generations of Whoosh directories behind a `current` link.
+
+    INDEX_DIR/
+      current -> g000002     the generation searches open (replaced atomically)
+      g000002/               Whoosh files and the manifest of what they hold
+      g000001/               the previous generation, kept until the next rebuild
+      write.lock             held by the one process writing
+
+Incremental updates commit into the current generation (Whoosh commits are atomic:
+its table of contents is written last). A rebuild fills a new generation and then
+points `current` at it, so a search never sees a half-built index.
+"""
+from __future__ import annotations
+
+import os
+import re
+import shutil
+from pathlib import Path
+
+from whoosh import index as whoosh_index
+
+from ..errors import IndexMissingError, NewsSearchError
+from ..manifest import Manifest, fsync_directory
+from .lock import WriteLock
+from .schema import build_schema
+
+MANIFEST_NAME = "manifest.json"
+_GENERATION = re.compile(r"^g(\d{6})$")
+
+
+class IndexStore:
+    """The on-disk index at `root`. Trust it as you trust code: Whoosh keeps its schema as a pickle."""
+
+    def __init__(self, root: Path | str) -> None:
+        self.root = Path(root)
+
+    @property
+    def current_link(self) -> Path:
+        return self.root / "current"
+
+    def exists(self) -> bool:
+        return self.current_link.exists()
+
+    def current_generation(self) -> Path:
+        """The directory searches should open now."""
+        if not self.exists():
+            raise IndexMissingError(
+                f"no index at {self.root}; create one with: news-search --index {self.root} index PATH...")
+        return self.root / os.readlink(self.current_link)
+
+    def open(self, generation: Path | None = None):
+        """The Whoosh index of a generation (the current one by default)."""
+        directory = generation or self.current_generation()
+        try:
+            return whoosh_index.open_dir(str(directory))
+        except (whoosh_index.EmptyIndexError, OSError) as error:
+            raise NewsSearchError(f"the index at {directory} cannot be opened: {error}") from None
+
+    def manifest(self, generation: Path | None = None) -> Manifest:
+        return Manifest.load((generation or self.current_generation()) / MANIFEST_NAME)
+
+    def write_lock(self, timeout: float = 10.0) -> WriteLock:
+        return WriteLock(self.root / "write.lock", timeout)
+
+    def new_generation(self) -> Path:
+        """An empty Whoosh index in a fresh generation directory (not yet current)."""
+        self.root.mkdir(parents=True, exist_ok=True)
+        numbers = [int(m.group(1)) for m in map(_GENERATION.match, os.listdir(self.root)) if m]
+        directory = self.root / f"g{max(numbers, default=0) + 1:06d}"
+        directory.mkdir()
+        whoosh_index.create_in(str(directory), build_schema())
+        return directory
+
+    def make_current(self, generation: Path) -> None:
+        """Point `current` at `generation` in one atomic step, then drop all but the previous one."""
+        previous = self.current_generation() if self.exists() else None
+        temporary = self.root / "current.tmp"
+        if temporary.is_symlink():
+            temporary.unlink()
+        temporary.symlink_to(generation.name)
+        os.replace(temporary, self.current_link)
+        fsync_directory(self.root)
+        keep = {generation.name, previous.name if previous else None}
+        for entry in os.listdir(self.root):
+            if _GENERATION.match(entry) and entry not in keep:
+                shutil.rmtree(self.root / entry, ignore_errors=True)
+
+    def discard(self, generation: Path) -> None:
+        """Remove a generation that never became current (an interrupted rebuild)."""
+        if not self.exists() or self.current_generation().resolve() != generation.resolve():
+            shutil.rmtree(generation, ignore_errors=True)
+
+    def size_bytes(self) -> int:
+        directory = self.current_generation()
+        return sum(entry.stat().st_size for entry in directory.iterdir() if entry.is_file())

@@ -1,0 +1,37 @@
+"""Writing articles into a generation of the index, in one Whoosh writer and one commit."""
+from __future__ import annotations
+
+from pathlib import Path
+
+from ..article import Article
+from .schema import to_document
+from .store import IndexStore
+
+WRITER_MEMORY_MB = 256
+
+
+class Batch:
+    """One commit's worth of changes: files whose articles go away, articles that come in.
+
+    Used as a context manager: it commits when the block ends normally and
+    discards everything when it raises (Ctrl-C included), leaving the index as it was.
+    """
+
+    def __init__(self, store: IndexStore, generation: Path) -> None:
+        self._writer = store.open(generation).writer(limitmb=WRITER_MEMORY_MB)
+
+    def __enter__(self) -> "Batch":
+        return self
+
+    def __exit__(self, exc_type, exc, traceback) -> None:
+        if exc_type is None:
+            self._writer.commit()
+        else:
+            self._writer.cancel()
+
+    def remove_file(self, file_key: str) -> None:
+        """Drop every article that came from this file (before its new articles are added)."""
+        self._writer.delete_by_term("file", file_key)
+
+    def add(self, article: Article) -> None:
+        self._writer.add_document(**to_document(article))

@@ -1,0 +1,282 @@
+"""Incremental indexing: find files, compare them with the manifest, read what changed, commit.
+
+New files are added, changed ones replace their articles, unchanged ones are
+skipped without being read again, and articles whose file vanished from under a
+given path are removed. A file that cannot be read is reported and keeps
+whatever it had in the index before; the rest of the batch goes in.
+"""
+from __future__ import annotations
+
+import hashlib
+import os
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Iterable, Iterator, Literal, Protocol
+
+from .errors import NewsSearchError
+from .index.store import MANIFEST_NAME, IndexStore
+from .index.writing import Batch
+from .manifest import FileRecord, Manifest
+from .article import Article
+from .readers import ReadError, Reader, SourceFile, handles, read_entries, reader_by_ending, reader_for
+
+Action = Literal["add", "update", "remove"]
+
+
+class Progress(Protocol):
+    """What the indexer reports while it reads files (the CLI draws a bar from it)."""
+
+    def start(self, total_files: int) -> None: ...
+    def advance(self, path: str, articles: int) -> None: ...
+    def finish(self) -> None: ...
+
+
+class _NoProgress:
+    def start(self, total_files: int) -> None: ...
+    def advance(self, path: str, articles: int) -> None: ...
+    def finish(self) -> None: ...
+
+
+@dataclass(frozen=True)
+class FoundFile:
+    key: str
+    path: Path
+    shown: str
+    size: int
+    mtime_ns: int
+
+
+@dataclass(frozen=True)
+class Change:
+    action: Action
+    key: str
+    shown: str
+
+
+@dataclass
+class IndexReport:
+    """What an index run did (or, with dry_run, would do), in files."""
+
+    added: int = 0
+    updated: int = 0
+    removed: int = 0
+    unchanged: int = 0
+    failed: int = 0
+    articles: int = 0
+    errors: list[ReadError] = field(default_factory=list)
+    changes: list[Change] = field(default_factory=list)
+    dry_run: bool = False
+
+    def to_dict(self) -> dict:
+        data = {name: getattr(self, name) for name in ("added", "updated", "removed", "unchanged", "failed", "articles")}
+        data["errors"] = [error.to_dict() for error in self.errors]
+        if self.dry_run:
+            data["dry_run"] = True
+            data["changes"] = [{"action": change.action, "path": change.shown} for change in self.changes]
+        return data
+
+    def summary(self) -> str:
+        verb = "would be" if self.dry_run else ""
+        counts = ", ".join(f"{getattr(self, name)} {name}" for name in ("added", "updated", "removed", "unchanged", "failed"))
+        line = f"Files: {counts}"
+        if self.dry_run:
+            return f"{line} ({verb} changed; nothing was written)"
+        return f"{line}; {self.articles} articles indexed, {len(self.errors)} problems reported"
+
+
+def index_paths(store: IndexStore, paths: Iterable[Path | str], *, rebuild: bool = False, dry_run: bool = False,
+                jobs: int = 1, progress: Progress | None = None, lock_timeout: float = 10.0) -> IndexReport:
+    """Bring the index up to date with the files under `paths`.
+
+    With `rebuild`, a fresh index of exactly these paths replaces the current one
+    in one atomic step. `jobs` processes read files in parallel. Raises NewsSearchError when nothing could be done at all.
+    """
+    roots = [Path(path) for path in paths]
+    for root in roots:
+        if not root.exists():
+            raise NewsSearchError(f"{root}: no such file or folder")
+    progress = progress or _NoProgress()
+    report = IndexReport(dry_run=dry_run)
+    with store.write_lock(lock_timeout):
+        fresh = rebuild or not store.exists()
+        manifest = Manifest(files={}) if fresh else store.manifest()
+        found = {file.key: file for file in _find_files(roots, report.errors)}
+        changes = _plan(found, manifest, roots, report)
+        report.changes = changes
+        if dry_run:
+            for change in changes:
+                _count(report, change.action)
+            return report
+        generation = store.new_generation() if fresh else store.current_generation()
+        try:
+            _apply(store, generation, changes, found, manifest, report, progress, jobs)
+            manifest.save(generation / MANIFEST_NAME)
+            if fresh:
+                store.make_current(generation)
+        except BaseException:
+            if fresh:
+                store.discard(generation)
+            raise
+    return report
+
+
+def _find_files(roots: list[Path], errors: list[ReadError]) -> Iterator[FoundFile]:
+    """Every file a reader handles under the roots (a file named directly is always taken)."""
+    seen: set[str] = set()
+    for root in roots:
+        candidates = [root] if root.is_file() else _walk(root, errors)
+        for path in candidates:
+            key = str(path.resolve())
+            if key in seen:
+                continue
+            seen.add(key)
+            try:
+                stat = path.stat()
+            except OSError as error:
+                errors.append(ReadError(_shown(path), f"cannot be read: {error.strerror}"))
+                continue
+            yield FoundFile(key, path, _shown(path), stat.st_size, stat.st_mtime_ns)
+
+
+def _walk(root: Path, errors: list[ReadError]) -> Iterator[Path]:
+    def report(error: OSError) -> None:
+        errors.append(ReadError(_shown(Path(error.filename or root)), f"cannot be listed: {error.strerror}"))
+
+    for directory, subdirectories, files in os.walk(root, onerror=report):
+        subdirectories[:] = sorted(name for name in subdirectories if not name.startswith("."))
+        for name in sorted(files):
+            path = Path(directory, name)
+            if not name.startswith(".") and handles(path) and path.is_file():
+                yield path
+
+
+def _shown(path: Path) -> str:
+    """The path as users see it: relative to the working folder when it lies inside it."""
+    absolute = path.absolute()
+    try:
+        return str(absolute.relative_to(Path.cwd()))
+    except ValueError:
+        return str(absolute)
+
+
+def _in_scope(key: str, roots: list[Path]) -> bool:
+    for root in roots:
+        resolved = str(root.resolve())
+        if key == resolved or key.startswith(resolved.rstrip(os.sep) + os.sep):
+            return True
+    return False
+
+
+def _plan(found: dict[str, FoundFile], manifest: Manifest, roots: list[Path], report: IndexReport) -> list[Change]:
+    changes = []
+    for key, file in found.items():
+        record = manifest.files.get(key)
+        if record is None:
+            changes.append(Change("add", key, file.shown))
+        elif _unchanged(file, record, manifest):
+            report.unchanged += 1
+        else:
+            changes.append(Change("update", key, file.shown))
+    for key in sorted(manifest.files):
+        if key not in found and _in_scope(key, roots):
+            changes.append(Change("remove", key, _shown(Path(key))))
+    return changes
+
+
+def _unchanged(file: FoundFile, record: FileRecord, manifest: Manifest) -> bool:
+    """Same reader, and same size and time or same content (then the record learns the new time)."""
+    if (record.size, record.mtime_ns) == (file.size, file.mtime_ns):
+        known = reader_by_ending(file.path)
+        if known is not None:
+            return record.reader == _label(known)
+    try:
+        data = file.path.read_bytes()
+    except OSError:
+        return False
+    if record.reader != _label(reader_for(file.path, data)) or _sha256(data) != record.sha256:
+        return False
+    manifest.files[file.key] = FileRecord(file.size, file.mtime_ns, record.sha256, record.reader, record.articles)
+    return True
+
+
+def _apply(store: IndexStore, generation: Path, changes: list[Change], found: dict[str, FoundFile],
+           manifest: Manifest, report: IndexReport, progress: Progress, jobs: int) -> None:
+    to_read = [found[change.key] for change in changes if change.action != "remove"]
+    actions = {change.key: change.action for change in changes}
+    progress.start(len(to_read))
+    with Batch(store, generation) as batch:
+        for change in changes:
+            if change.action == "remove":
+                batch.remove_file(change.key)
+                manifest.files.pop(change.key, None)
+                report.removed += 1
+        for file, outcome in zip(to_read, _read_files(to_read, jobs)):
+            report.errors.extend(outcome.problems)
+            if outcome.record is None:
+                report.failed += 1
+            else:
+                batch.remove_file(file.key)
+                for article in outcome.articles:
+                    batch.add(article)
+                manifest.files[file.key] = outcome.record
+                report.articles += len(outcome.articles)
+                _count(report, actions[file.key])
+            progress.advance(file.shown, report.articles)
+    progress.finish()
+
+
+@dataclass(frozen=True)
+class FileOutcome:
+    """What reading one file gave: its manifest record (None when nothing could be indexed),
+    its articles, and the problems found in it."""
+
+    record: FileRecord | None
+    articles: list[Article]
+    problems: list[ReadError]
+
+
+def _read_files(files: list[FoundFile], jobs: int) -> Iterator[FileOutcome]:
+    """Each file's outcome, in order; with several jobs, files are read in worker processes."""
+    if jobs <= 1 or len(files) < 2:
+        yield from map(_read_file, files)
+        return
+    with ProcessPoolExecutor(max_workers=jobs) as pool:
+        yield from pool.map(_read_file, files, chunksize=max(1, min(64, len(files) // (jobs * 4))))
+
+
+def _read_file(file: FoundFile) -> FileOutcome:
+    """Read one file; problems with single entries are reported while the rest of it is kept."""
+    try:
+        data = file.path.read_bytes()
+    except OSError as error:
+        return FileOutcome(None, [], [ReadError(file.shown, f"cannot be read: {error.strerror}")])
+    reader = reader_for(file.path, data)
+    articles: list[Article] = []
+    ids: set[str] = set()
+    problems = []
+    for entry in read_entries(SourceFile(file.key, file.shown, data), reader):
+        if isinstance(entry, ReadError):
+            problems.append(entry)
+        elif entry.id in ids:
+            problems.append(ReadError(file.shown, f"article id {entry.id} read twice; the second is skipped"))
+        else:
+            ids.add(entry.id)
+            articles.append(entry)
+    if not articles:
+        return FileOutcome(None, [], problems or [ReadError(file.shown, "no articles found in this file")])
+    record = FileRecord(file.size, file.mtime_ns, _sha256(data), _label(reader), len(articles))
+    return FileOutcome(record, articles, problems)
+
+
+def _label(reader: Reader) -> str:
+    return f"{reader.name}/{reader.version}"
+
+
+def _sha256(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def _count(report: IndexReport, action: Action) -> None:
+    name = {"add": "added", "update": "updated", "remove": "removed"}[action]
+    setattr(report, name, getattr(report, name) + 1)

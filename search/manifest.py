@@ -1,0 +1,68 @@
+"""The manifest: for each indexed file, what it was when it was read.
+
+Incremental indexing compares files on disk with it: same size and modification
+time means unchanged without reading; otherwise the content hash decides. A file
+is also read again when its reader's version changed.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+FORMAT_VERSION = 1
+
+
+@dataclass(frozen=True)
+class FileRecord:
+    size: int
+    mtime_ns: int
+    sha256: str
+    reader: str
+    articles: int
+
+
+@dataclass
+class Manifest:
+    files: dict[str, FileRecord]
+    last_indexed: str | None = None
+
+    @classmethod
+    def load(cls, path: Path) -> "Manifest":
+        """The manifest at `path`; an empty one when there is none yet."""
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            return cls(files={})
+        if data.get("format") != FORMAT_VERSION:
+            return cls(files={})  # an older layout: every file is read again
+        return cls(files={key: FileRecord(**record) for key, record in data["files"].items()},
+                   last_indexed=data.get("last_indexed"))
+
+    def save(self, path: Path) -> None:
+        """Write atomically: a crash leaves either the old manifest or the new one."""
+        self.last_indexed = dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
+        data = {"format": FORMAT_VERSION, "last_indexed": self.last_indexed,
+                "files": {key: asdict(record) for key, record in sorted(self.files.items())}}
+        write_atomically(path, json.dumps(data, indent=0, ensure_ascii=False).encode("utf-8"))
+
+
+def write_atomically(path: Path, data: bytes) -> None:
+    """Replace `path` with `data` so that readers see the old bytes or the new, durably."""
+    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    with open(temporary, "wb") as handle:
+        handle.write(data)
+        handle.flush()
+        os.fsync(handle.fileno())
+    os.replace(temporary, path)
+    fsync_directory(path.parent)
+
+
+def fsync_directory(path: Path) -> None:
+    descriptor = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(descriptor)
+    finally:
+        os.close(descriptor)

@@ -1,0 +1,114 @@
+"""The request and result types of a search, shared by the command line, the pages and the API."""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import asdict, dataclass, field
+from typing import Literal
+
+from .dates import parse_date_bound
+from .errors import QuerySyntaxError
+
+Sort = Literal["relevance", "newest", "oldest"]
+SORTS: tuple[str, ...] = ("relevance", "newest", "oldest")
+FACETS: tuple[str, ...] = ("source", "people", "orgs", "places", "month")
+MAX_PER_PAGE = 100
+
+
+@dataclass(frozen=True)
+class SearchRequest:
+    """What to search: the query text, filters (OR within a kind, AND across kinds), order and page.
+
+    An empty query matches every article and is shown newest first.
+    """
+
+    query: str = ""
+    sources: tuple[str, ...] = ()
+    people: tuple[str, ...] = ()
+    orgs: tuple[str, ...] = ()
+    places: tuple[str, ...] = ()
+    date_from: dt.date | None = None
+    date_to: dt.date | None = None
+    sort: Sort = "relevance"
+    page: int = 1
+    per_page: int = 10
+    facet_limit: int = 10
+
+    def __post_init__(self) -> None:
+        if self.sort not in SORTS:
+            raise QuerySyntaxError(f"unknown sort {self.sort!r}: use one of {', '.join(SORTS)}")
+        if self.page < 1:
+            raise QuerySyntaxError(f"page must be 1 or more, not {self.page}")
+        if not 1 <= self.per_page <= MAX_PER_PAGE:
+            raise QuerySyntaxError(f"per_page must be between 1 and {MAX_PER_PAGE}, not {self.per_page}")
+        if self.date_from and self.date_to and self.date_from > self.date_to:
+            raise QuerySyntaxError(f"the date range is empty: from {self.date_from} is after to {self.date_to}")
+
+    @classmethod
+    def from_text(cls, *, date_from: str | None = None, date_to: str | None = None, **values) -> "SearchRequest":
+        """A request whose dates are given as `YYYY`, `YYYY-MM` or `YYYY-MM-DD` (both bounds inclusive)."""
+        try:
+            start = parse_date_bound(date_from, end=False) if date_from else None
+            end = parse_date_bound(date_to, end=True) if date_to else None
+        except ValueError as error:
+            raise QuerySyntaxError(str(error)) from None
+        return cls(date_from=start, date_to=end, **values)
+
+    @property
+    def effective_sort(self) -> Sort:
+        """Relevance means nothing without query words: browsing is newest first."""
+        return "newest" if self.sort == "relevance" and not self.query.strip() else self.sort
+
+    def filters(self) -> dict[str, tuple[str, ...]]:
+        """The entity and source filters by index field."""
+        return {"source": self.sources, "people": self.people, "orgs": self.orgs, "places": self.places}
+
+
+@dataclass(frozen=True)
+class FacetValue:
+    value: str
+    count: int
+
+
+@dataclass(frozen=True)
+class Hit:
+    id: str
+    title: str
+    date: str | None
+    source: str | None
+    distributor: str | None
+    url: str | None
+    path: str
+    score: float | None
+    snippet: str
+    people: list[str]
+    orgs: list[str]
+    places: list[str]
+
+
+@dataclass(frozen=True)
+class SearchResult:
+    query: str
+    total: int
+    page: int
+    per_page: int
+    hits: list[Hit]
+    facets: dict[str, list[FacetValue]] = field(default_factory=dict)
+
+    def to_dict(self) -> dict:
+        """The contract's JSON object for a search."""
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class IndexStats:
+    articles: int
+    first_date: str | None
+    last_date: str | None
+    sources: int
+    index_bytes: int
+    last_indexed: str | None
+    files: int
+    location: str
+
+    def to_dict(self) -> dict:
+        return asdict(self)

@@ -1,0 +1,87 @@
+"""What every reader shares: the file it reads, the problems it reports, the articles it builds."""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterator, Protocol, Union
+from urllib.parse import urlsplit
+
+from ..article import Article, article_id
+from ..text import first_sentence
+
+
+@dataclass(frozen=True)
+class SourceFile:
+    """A file being read: its absolute path (`key`), the path users see, and its bytes."""
+
+    key: str
+    path: str
+    data: bytes
+
+    def article(self, entry_key: str, *, title: str | None, body: str, date: dt.date | None = None,
+                source: str | None = None, distributor: str | None = None, url: str | None = None,
+                labels: dict | None = None) -> Article:
+        """An article of this file; the title falls back to the body's first sentence."""
+        return Article(
+            id=article_id(self.key, entry_key),
+            file=self.key,
+            path=self.path,
+            title=(title or "").strip() or first_sentence(body),
+            body=body,
+            date=date,
+            source=source or site_of(url),
+            distributor=distributor,
+            url=url,
+            labels=labels or {},
+        )
+
+
+@dataclass(frozen=True)
+class ReadError:
+    """A problem with a file, or with one entry of it when `line` is set."""
+
+    path: str
+    message: str
+    line: int | None = None
+
+    def __str__(self) -> str:
+        where = f"{self.path}:{self.line}" if self.line else self.path
+        return f"{where}: {self.message}"
+
+    def to_dict(self) -> dict:
+        return {"path": self.path, "line": self.line, "error": self.message}
+
+
+Entry = Union[Article, ReadError]
+
+
+class Reader(Protocol):
+    """Reads one format. `version` changes whenever the same file would read differently."""
+
+    name: str
+    version: int
+    endings: tuple[str, ...]
+
+    def sniff(self, head: str) -> bool:
+        """True when text starting with `head` looks like this format."""
+
+    def read(self, source: SourceFile) -> Iterator[Entry]:
+        """The file's articles, and a ReadError for each part that could not be read."""
+
+
+def site_of(url: str | None) -> str | None:
+    """The site a URL names (`https://www.bbc.co.uk/news/x` → `bbc.co.uk`), or None."""
+    if not url:
+        return None
+    try:
+        host = urlsplit(url.strip()).hostname
+    except ValueError:
+        return None
+    if not host:
+        return None
+    return host[4:] if host.startswith("www.") else host
+
+
+def resolve_key(path: Path) -> str:
+    return str(path.resolve())

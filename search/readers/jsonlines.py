@@ -1,0 +1,41 @@
+"""JSON Lines: one article object per line. A bad line is reported with its number."""
+from __future__ import annotations
+
+import json
+from typing import Iterator
+
+from ..text import UndecodableError, decode
+from .base import Entry, ReadError, SourceFile
+from .fields import read_records
+
+name = "jsonl"
+version = 1
+endings = (".jsonl", ".ndjson", ".jsonlines")
+
+
+def sniff(head: str) -> bool:
+    return head.lstrip().startswith("{")
+
+
+def read(source: SourceFile) -> Iterator[Entry]:
+    try:
+        text = decode(source.data)
+    except UndecodableError as error:
+        yield ReadError(source.path, f"not a text file: {error}")
+        return
+    yield from read_records(source, _records(source, text))
+
+
+def _records(source: SourceFile, text: str):
+    for number, line in enumerate(text.lstrip("\ufeff").splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            record = json.loads(line)
+        except json.JSONDecodeError as error:
+            yield number, ReadError(source.path, f"invalid JSON at column {error.colno}: {error.msg}", number)
+            continue
+        if not isinstance(record, dict):
+            yield number, ReadError(source.path, f"expected a JSON object, found {type(record).__name__}", number)
+            continue
+        yield number, record

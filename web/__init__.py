@@ -1,0 +1,1 @@
+"""The Flask front end (search pages and JSON API); not built yet."""
