@@ -77,5 +77,5 @@ def shorten(text: str, limit: int = TITLE_MAX_CHARS) -> str:
     """`text` cut at a word boundary to at most `limit` characters, marked with an ellipsis."""
     if len(text) <= limit:
         return text
-    cut = text[: limit - 1].rsplit(" ", 1)[0].rstrip(",;:-")
+    cut = text[:limit].rsplit(" ", 1)[0].rstrip(",;:-")
     return cut + "…"

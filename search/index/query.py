@@ -53,7 +53,27 @@ def filter_query(field: str, values: tuple[str, ...]) -> wq.Query:
 
 
 def highlight_terms(whoosh_query: wq.Query, reader) -> frozenset[str]:
-    """The indexed words of the body that the query matches, for snippets."""
-    found = whoosh_query.existing_terms(reader, phrases=True, expand=True)
-    return frozenset(text.decode("utf-8") if isinstance(text, bytes) else text
-                     for field, text in found if field in TEXT_FIELDS)
+    """The indexed words of title and body that the query asks for, prefixes expanded, for snippets.
+
+    Whoosh 2.7.4's `Query.existing_terms` reuses its `fieldname` argument as a loop
+    variable and so drops every field after the first; this walks the leaves itself,
+    and skips what sits under NOT.
+    """
+    words = set()
+    for leaf in _positive_leaves(whoosh_query):
+        if leaf.field() in TEXT_FIELDS:
+            for _, text in leaf.expanded_terms(reader, phrases=True):
+                words.add(text.decode("utf-8") if isinstance(text, bytes) else text)
+    return frozenset(words)
+
+
+def _positive_leaves(node: wq.Query):
+    if isinstance(node, wq.Not):
+        return
+    if isinstance(node, wq.AndNot):
+        yield from _positive_leaves(node.a)
+    elif node.is_leaf():
+        yield node
+    else:
+        for child in node.children():
+            yield from _positive_leaves(child)

@@ -1,0 +1,205 @@
+import os
+import pathlib
+import shutil
+import threading
+import time
+
+import pytest
+
+from search import IndexLockedError, IndexStore, NewsIndex, SearchRequest, index_paths
+from search.index.writing import Batch
+
+from .conftest import SEEDS, write_jsonl
+
+
+def counts(report):
+    return (report.added, report.updated, report.removed, report.unchanged, report.failed)
+
+
+def titles(index: NewsIndex, query: str = "") -> list[str]:
+    return sorted(hit.title for hit in index.search(SearchRequest(query=query, per_page=100)).hits)
+
+
+def make_folder(folder):
+    folder.mkdir(exist_ok=True)
+    for name in ("one", "two", "three"):
+        (folder / f"{name}.txt").write_text(f"Story {name}\n\nThe {name} story body.\n")
+    return folder
+
+
+def test_second_run_changes_nothing_and_touch_edit_delete_count_once(store, articles_dir):
+    make_folder(articles_dir)
+    assert counts(index_paths(store, [articles_dir])) == (3, 0, 0, 0, 0)
+    assert counts(index_paths(store, [articles_dir])) == (0, 0, 0, 3, 0)
+
+    os.utime(articles_dir / "one.txt", ns=(1, 1))                      # touched: same content
+    (articles_dir / "two.txt").write_text("Story two\n\nAn edited body.\n")
+    (articles_dir / "three.txt").unlink()
+    report = index_paths(store, [articles_dir])
+    assert counts(report) == (0, 1, 1, 1, 0)
+    index = NewsIndex(store.root)
+    assert titles(index) == ["Story one", "Story two"]
+    assert titles(index, "edited") == ["Story two"]
+    assert titles(index, "three") == []
+    assert counts(index_paths(store, [articles_dir])) == (0, 0, 0, 2, 0)
+
+
+def test_unchanged_files_are_not_read_again(store, articles_dir, monkeypatch):
+    make_folder(articles_dir)
+    index_paths(store, [articles_dir])
+    monkeypatch.setattr("pathlib.Path.read_bytes", lambda self: pytest.fail(f"{self} was read"))
+    assert counts(index_paths(store, [articles_dir])) == (0, 0, 0, 3, 0)
+
+
+def test_only_files_under_the_given_paths_can_be_removed(store, tmp_path):
+    first, second = make_folder(tmp_path / "a"), make_folder(tmp_path / "b")
+    index_paths(store, [first, second])
+    (second / "one.txt").unlink()
+    assert counts(index_paths(store, [first])) == (0, 0, 0, 3, 0)
+    assert counts(index_paths(store, [second])) == (0, 0, 1, 2, 0)
+
+
+def test_dry_run_lists_changes_and_writes_nothing(store, articles_dir):
+    make_folder(articles_dir)
+    index_paths(store, [articles_dir])
+    (articles_dir / "four.txt").write_text("Story four\n\nBody.\n")
+    (articles_dir / "one.txt").unlink()
+    report = index_paths(store, [articles_dir], dry_run=True)
+    assert [(c.action, os.path.basename(c.shown)) for c in report.changes] == [("add", "four.txt"), ("remove", "one.txt")]
+    assert counts(report) == (1, 0, 1, 2, 0)
+    assert titles(NewsIndex(store.root)) == ["Story one", "Story three", "Story two"]
+
+
+def test_a_broken_file_is_reported_and_the_rest_of_the_batch_indexed(store, articles_dir):
+    make_folder(articles_dir)
+    (articles_dir / "bad.jsonl").write_text("not json\n")
+    (articles_dir / "empty.txt").write_bytes(b"")
+    report = index_paths(store, [articles_dir])
+    assert counts(report) == (3, 0, 0, 0, 2)
+    assert sorted((os.path.basename(e.path), e.line) for e in report.errors) == [("bad.jsonl", 1), ("empty.txt", None)]
+    # A failed file is tried again next time, so its problem is not forgotten.
+    assert counts(index_paths(store, [articles_dir])) == (0, 0, 0, 3, 2)
+
+
+def test_a_file_that_breaks_keeps_its_previous_articles(store, articles_dir):
+    path = write_jsonl(articles_dir / "feed.jsonl", [{"id": "1", "title": "Kept", "body": "Kept text."}])
+    index_paths(store, [articles_dir])
+    path.write_bytes(b"\x00\x01 binary now")
+    report = index_paths(store, [articles_dir])
+    assert counts(report) == (0, 0, 0, 0, 1)
+    assert titles(NewsIndex(store.root)) == ["Kept"]
+
+
+def test_rebuild_swaps_in_a_fresh_index_of_exactly_the_given_paths(store, tmp_path):
+    first, second = make_folder(tmp_path / "a"), tmp_path / "b"
+    second.mkdir()
+    (second / "x.txt").write_text("Other story\n\nBody.\n")
+    index_paths(store, [first])
+    old_generation = store.current_generation()
+    report = index_paths(store, [second], rebuild=True)
+    assert counts(report) == (1, 0, 0, 0, 0)
+    assert store.current_generation() != old_generation
+    assert titles(NewsIndex(store.root)) == ["Other story"]
+
+
+def test_an_interrupted_run_leaves_the_previous_index_intact(store, articles_dir, monkeypatch):
+    make_folder(articles_dir)
+    index_paths(store, [articles_dir])
+    (articles_dir / "one.txt").write_text("Story one\n\nChanged.\n")
+    (articles_dir / "two.txt").unlink()
+
+    def interrupt(self, article):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(Batch, "add", interrupt)
+    with pytest.raises(KeyboardInterrupt):
+        index_paths(store, [articles_dir])
+    monkeypatch.undo()
+    assert titles(NewsIndex(store.root)) == ["Story one", "Story three", "Story two"]
+    assert counts(index_paths(store, [articles_dir])) == (0, 1, 1, 1, 0)
+
+
+def test_an_interrupted_rebuild_leaves_the_previous_index_and_no_debris(store, articles_dir, monkeypatch):
+    make_folder(articles_dir)
+    index_paths(store, [articles_dir])
+    before = sorted(os.listdir(store.root))
+    monkeypatch.setattr(Batch, "add", lambda self, article: (_ for _ in ()).throw(KeyboardInterrupt))
+    with pytest.raises(KeyboardInterrupt):
+        index_paths(store, [articles_dir], rebuild=True)
+    monkeypatch.undo()
+    assert sorted(os.listdir(store.root)) == before
+    assert len(titles(NewsIndex(store.root))) == 3
+
+
+def test_a_second_writer_waits_then_names_the_holder(store, articles_dir):
+    make_folder(articles_dir)
+    index_paths(store, [articles_dir])
+    with store.write_lock():
+        started = time.monotonic()
+        with pytest.raises(IndexLockedError, match=rf"being written by pid {os.getpid()} on .*; wait for it"):
+            index_paths(store, [articles_dir], lock_timeout=0.3)
+        assert time.monotonic() - started >= 0.3
+
+
+def test_a_writer_that_finishes_in_time_lets_the_next_one_in(store, articles_dir):
+    make_folder(articles_dir)
+    lock = store.write_lock()
+    lock.__enter__()
+    threading.Timer(0.2, lock.__exit__, (None, None, None)).start()
+    assert counts(index_paths(store, [articles_dir], lock_timeout=5)) == (3, 0, 0, 0, 0)
+
+
+def test_a_long_lived_searcher_sees_commits_and_rebuilds(store, articles_dir):
+    make_folder(articles_dir)
+    index_paths(store, [articles_dir])
+    index = NewsIndex(store.root)
+    first = index.searcher()
+    assert index.searcher() is first
+    (articles_dir / "four.txt").write_text("Story four\n\nBody.\n")
+    index_paths(store, [articles_dir])
+    assert not first.is_current()
+    assert "Story four" in titles(index)
+    index_paths(store, [articles_dir / "four.txt"], rebuild=True)
+    assert titles(index) == ["Story four"]
+
+
+def test_parallel_reading_gives_the_same_index(tmp_path):
+    results = []
+    for jobs in (1, 2):
+        store = IndexStore(tmp_path / f"index{jobs}")
+        report = index_paths(store, [SEEDS, make_folder(tmp_path / f"f{jobs}")], jobs=jobs)
+        results.append((counts(report), sorted(h.title for h in NewsIndex(store.root).search(SearchRequest()).hits)))
+    assert results[0][0] == results[1][0] == (4, 0, 0, 0, 0)
+    assert results[0][1] == results[1][1]
+
+
+def test_unreadable_files_are_reported_and_the_rest_indexed(store, articles_dir, monkeypatch):
+    make_folder(articles_dir)
+    real_read_bytes = pathlib.Path.read_bytes
+
+    def read_bytes(path):
+        if path.name == "one.txt":
+            raise PermissionError(13, "Permission denied", str(path))
+        return real_read_bytes(path)
+
+    monkeypatch.setattr(pathlib.Path, "read_bytes", read_bytes)
+    report = index_paths(store, [articles_dir])
+    assert counts(report) == (2, 0, 0, 0, 1)
+    assert [(os.path.basename(e.path), e.message) for e in report.errors] == [("one.txt", "cannot be read: Permission denied")]
+
+
+def test_symlink_loops_and_dangling_links_do_not_stop_a_walk(store, articles_dir):
+    make_folder(articles_dir)
+    (articles_dir / "loop").symlink_to(articles_dir, target_is_directory=True)
+    (articles_dir / "gone.txt").symlink_to(articles_dir / "missing.txt")
+    assert counts(index_paths(store, [articles_dir])) == (3, 0, 0, 0, 0)
+
+
+def test_the_index_folder_holds_one_current_generation_and_the_previous(store, articles_dir):
+    make_folder(articles_dir)
+    for _ in range(3):
+        index_paths(store, [articles_dir], rebuild=True)
+    generations = sorted(name for name in os.listdir(store.root) if name.startswith("g"))
+    assert generations == ["g000002", "g000003"]
+    assert os.readlink(store.current_link) == "g000003"
+    shutil.rmtree(store.root)

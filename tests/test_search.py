@@ -1,0 +1,151 @@
+import datetime as dt
+
+import pytest
+
+from search import FacetValue, IndexStore, NewsIndex, QuerySyntaxError, SearchRequest, index_paths
+
+from .conftest import write_jsonl
+
+
+def ordered(index, **request):
+    return [hit.title for hit in index.search(SearchRequest.from_text(per_page=100, **request)).hits]
+
+
+def found(index, **request):
+    return sorted(hit.title for hit in index.search(SearchRequest.from_text(per_page=100, **request)).hits)
+
+
+@pytest.mark.parametrize("query, expected", [
+    ("oil", ["Oil and gas output", "Oil prices rise", "Undated oil note"]),
+    ("oil gas", ["Oil and gas output"]),                                   # AND by default
+    ("grain OR storage", ["Gas storage", "Grain harvest"]),
+    ("gas NOT oil", ["Gas storage"]),
+    ("shipping", ["Grain harvest", "Oil prices rise"]),                     # stemmed: ships, shipping
+    ("stor*", ["Gas storage"]),
+    ('"stock exchange"', ["Oil prices rise"]),                              # not "stock of the exchange"
+    ('"stock of the exchange"', ["Oil and gas output"]),
+    ("title:gas", ["Gas storage", "Oil and gas output"]),
+    ('source:"wire a"', ["Gas storage", "Oil prices rise"]),
+    ("(oil OR grain) AND NOT prices", ["Grain harvest", "Oil and gas output", "Undated oil note"]),
+])
+def test_query_language(newsroom, query, expected):
+    assert found(newsroom, query=query) == expected
+
+
+def test_filters_or_within_a_kind_and_across_kinds(newsroom):
+    assert found(newsroom, query="oil", sources=("Wire A", "wire b")) == ["Oil and gas output", "Oil prices rise"]
+    assert found(newsroom, sources=("Wire A",), date_from="2024-02") == ["Gas storage"]
+    assert found(newsroom, sources=("Nobody",)) == []
+
+
+@pytest.mark.parametrize("date_from, date_to, expected", [
+    ("2024", None, ["Gas storage", "Oil and gas output", "Oil prices rise"]),
+    ("2024-02-03", "2024-02-03", ["Oil and gas output"]),
+    (None, "2024-01", ["Grain harvest", "Oil prices rise"]),
+    ("2023-12-31", "2024-01-15", ["Grain harvest", "Oil prices rise"]),
+])
+def test_date_bounds_are_inclusive(newsroom, date_from, date_to, expected):
+    assert found(newsroom, date_from=date_from, date_to=date_to) == expected
+
+
+def test_empty_query_browses_newest_first_with_undated_last(newsroom):
+    assert ordered(newsroom) == ["Gas storage", "Oil and gas output", "Oil prices rise", "Grain harvest",
+                                 "Undated oil note"]
+
+
+def test_sorting_by_date_keeps_undated_articles_last(newsroom):
+    assert ordered(newsroom, query="oil", sort="newest") == ["Oil and gas output", "Oil prices rise", "Undated oil note"]
+    assert ordered(newsroom, query="oil", sort="oldest") == ["Oil prices rise", "Oil and gas output", "Undated oil note"]
+
+
+def test_relevance_ranks_hits_by_score(newsroom):
+    result = newsroom.search(SearchRequest(query="gas"))
+    scores = [hit.score for hit in result.hits]
+    assert scores == sorted(scores, reverse=True) and all(score > 0 for score in scores)
+    assert result.hits[0].title == "Gas storage"
+
+
+def test_pages_split_the_same_order(newsroom):
+    everything = [hit.id for hit in newsroom.search(SearchRequest(per_page=100)).hits]
+    pages = [newsroom.search(SearchRequest(page=page, per_page=2)) for page in (1, 2, 3, 4)]
+    assert [hit.id for result in pages for hit in result.hits] == everything
+    assert {result.total for result in pages} == {5}
+    assert pages[3].hits == []
+
+
+def test_facets_count_all_matches_not_just_the_page(newsroom):
+    result = newsroom.search(SearchRequest(query="oil", per_page=1))
+    assert result.total == 3 and len(result.hits) == 1
+    assert result.facets["source"] == [FacetValue("Wire A", 1), FacetValue("Wire B", 1), FacetValue("Wire C", 1)]
+    assert result.facets["month"] == [FacetValue("2024-01", 1), FacetValue("2024-02", 1)]
+    assert set(result.facets) == {"source", "people", "orgs", "places", "month"}
+
+
+def test_facet_values_sort_by_count_then_name(newsroom):
+    result = newsroom.search(SearchRequest())
+    assert result.facets["source"] == [FacetValue("Wire A", 2), FacetValue("Wire C", 2), FacetValue("Wire B", 1)]
+    assert result.facets["month"] == [FacetValue("2023-12", 1), FacetValue("2024-01", 1), FacetValue("2024-02", 2)]
+
+
+def test_snippets_mark_matches_and_escape_everything_else(store, articles_dir):
+    write_jsonl(articles_dir / "x.jsonl", [{"id": "x", "title": "<script>alert(1)</script>",
+                                          "body": 'Oil <b>bold</b> & "quotes" <img src=x onerror=alert(1)> oil.'}])
+    index_paths(store, [articles_dir])
+    hit, = NewsIndex(store.root).search(SearchRequest(query="oil")).hits
+    assert hit.snippet == ('<mark>Oil</mark> &lt;b&gt;bold&lt;/b&gt; &amp; "quotes" '
+                           '&lt;img src=x onerror=alert(1)&gt; <mark>oil</mark>')
+    assert hit.title == "<script>alert(1)</script>"  # data stays data; pages escape it
+
+
+def test_snippets_find_matches_beyond_32k_characters(store, articles_dir):
+    body = "filler words here. " * 3000 + "The needle is here."
+    write_jsonl(articles_dir / "long.jsonl", [{"id": "long", "title": "Long", "body": body}])
+    index_paths(store, [articles_dir])
+    hit, = NewsIndex(store.root).search(SearchRequest(query="needle")).hits
+    assert "<mark>needle</mark>" in hit.snippet
+
+
+def test_negated_words_are_not_highlighted(newsroom):
+    hit, = newsroom.search(SearchRequest(query="output NOT prices")).hits
+    assert "<mark>output</mark>" in hit.snippet and "<mark>oil</mark>" not in hit.snippet.lower()
+
+
+def test_browse_snippet_is_the_escaped_lead(newsroom):
+    hit = newsroom.search(SearchRequest(sources=("Wire C",), date_from=dt.date(2023, 1, 1))).hits[0]
+    assert hit.snippet == "The grain harvest was the largest on record; ships were loading."
+
+
+@pytest.mark.parametrize("request_values, message", [
+    ({"query": "colour:red"}, "unknown field 'colour'"),
+    ({"query": "x" * 3000}, "the limit is 2000"),
+    ({"date_from": "2024-13"}, "not a real date"),
+    ({"date_from": "2024-03", "date_to": "2024-01"}, "the date range is empty"),
+    ({"sort": "random"}, "unknown sort"),
+    ({"page": 0}, "page must be 1 or more"),
+])
+def test_bad_requests_raise_clear_errors(newsroom, request_values, message):
+    with pytest.raises(QuerySyntaxError, match=message):
+        newsroom.search(SearchRequest.from_text(**request_values))
+
+
+def test_quoted_field_like_words_are_searched_as_text(newsroom):
+    assert found(newsroom, query='"colour:red"') == []
+
+
+def test_odd_query_text_never_raises(newsroom):
+    for text in ['"unclosed', "title:", "(((", "AND", "NOT", "*", "[a TO", "oil^", ")", "?", "-"]:
+        newsroom.search(SearchRequest(query=text))
+
+
+def test_article_lookup_round_trips_every_field(newsroom):
+    article = newsroom.article(newsroom.search(SearchRequest(query="grain")).hits[0].id)
+    assert (article.title, article.date, article.source) == ("Grain harvest", dt.date(2023, 12, 31), "Wire C")
+    assert article.body == "The grain harvest was the largest on record; ships were loading."
+    assert newsroom.article("no-such-id") is None
+
+
+def test_stats_describe_the_index(newsroom):
+    stats = newsroom.stats()
+    assert (stats.articles, stats.first_date, stats.last_date, stats.sources, stats.files) == (
+        5, "2023-12-31", "2024-02-20", 3, 1)
+    assert stats.index_bytes > 0 and stats.last_indexed
