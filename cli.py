@@ -12,7 +12,7 @@ import click
 
 from search import (IndexMissingError, IndexStore, NewsIndex, NewsSearchError, QuerySyntaxError,
                     SearchRequest, SearchResult, index_paths)
-from search.config import INDEX_ENV, default_index_dir, index_dir
+from search.config import INDEX_ENV, default_index_dir, index_dir, lock_wait
 from search.model import SORTS
 
 EXIT_FATAL, EXIT_USAGE, EXIT_PARTIAL = 1, 2, 3
@@ -92,7 +92,7 @@ def index(context: Context, paths: tuple[Path, ...], rebuild: bool, dry_run: boo
     progress = None if quiet or dry_run or not sys.stderr.isatty() else TerminalProgress()
     try:
         report = index_paths(IndexStore(context.location), paths, rebuild=rebuild, dry_run=dry_run,
-                             progress=progress, jobs=jobs)
+                             progress=progress, jobs=jobs, lock_timeout=lock_wait())
     except NewsSearchError as error:
         fail(str(error))
     except KeyboardInterrupt:

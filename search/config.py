@@ -5,6 +5,8 @@ import os
 from pathlib import Path
 
 INDEX_ENV = "NEWS_SEARCH_INDEX"
+LOCK_WAIT_ENV = "NEWS_SEARCH_LOCK_WAIT"
+DEFAULT_LOCK_WAIT = 10.0
 
 
 def default_index_dir() -> Path:
@@ -17,3 +19,12 @@ def index_dir(flag: str | os.PathLike | None = None) -> Path:
     """The index location: the `--index` flag, else $NEWS_SEARCH_INDEX, else the default."""
     chosen = flag or os.environ.get(INDEX_ENV)
     return Path(chosen).expanduser() if chosen else default_index_dir()
+
+
+def lock_wait() -> float:
+    """Seconds a writer waits for another to finish: $NEWS_SEARCH_LOCK_WAIT, else 10."""
+    value = os.environ.get(LOCK_WAIT_ENV)
+    try:
+        return max(0.0, float(value)) if value else DEFAULT_LOCK_WAIT
+    except ValueError:
+        return DEFAULT_LOCK_WAIT

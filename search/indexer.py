@@ -82,7 +82,7 @@ class IndexReport:
         line = f"Files: {counts}"
         if self.dry_run:
             return f"{line} ({verb} changed; nothing was written)"
-        return f"{line}; {self.articles} articles indexed, {len(self.errors)} problems reported"
+        return f"{line}; {_plural(self.articles, 'article')} indexed, {_plural(len(self.errors), 'problem')} reported"
 
 
 def index_paths(store: IndexStore, paths: Iterable[Path | str], *, rebuild: bool = False, dry_run: bool = False,
@@ -280,3 +280,7 @@ def _sha256(data: bytes) -> str:
 def _count(report: IndexReport, action: Action) -> None:
     name = {"add": "added", "update": "updated", "remove": "removed"}[action]
     setattr(report, name, getattr(report, name) + 1)
+
+
+def _plural(count: int, noun: str) -> str:
+    return f"{count} {noun}" if count == 1 else f"{count} {noun}s"

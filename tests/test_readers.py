@@ -108,7 +108,7 @@ def test_csv_reads_multiline_fields_and_takes_the_source_from_the_url(tmp_path):
     assert [a.title for a in articles] == ["A, title", "B"]
     assert articles[0].body == "Friday, January 4, 2019\n\nFirst paragraph.\n\nSecond one."
     assert {a.source for a in articles} == {"en.wikinews.org"}
-    assert [(e.line, e.message) for e in errors] == [(10, "3 fields where the header names 4")]
+    assert [(e.line, e.message) for e in errors] == [(10, "the row has 3 fields; the header row names 4")]
 
 
 def test_csv_without_a_text_column_is_rejected(tmp_path):

@@ -56,7 +56,7 @@ def _records(source: SourceFile, rows, header: list[str]):
             return
         if any(cell.strip() for cell in row):
             if len(row) != len(header):
-                yield start, ReadError(source.path, f"{len(row)} fields where the header names {len(header)}", start)
+                yield start, ReadError(source.path, f"the row has {len(row)} fields; the header row names {len(header)}", start)
             else:
                 yield start, dict(zip(header, row))
         start = rows.line_num + 1
