@@ -77,12 +77,13 @@ class IndexReport:
         return data
 
     def summary(self) -> str:
-        verb = "would be" if self.dry_run else ""
-        counts = ", ".join(f"{getattr(self, name)} {name}" for name in ("added", "updated", "removed", "unchanged", "failed"))
-        line = f"Files: {counts}"
+        """The one line an index run ends with."""
         if self.dry_run:
-            return f"{line} ({verb} changed; nothing was written)"
-        return f"{line}; {_plural(self.articles, 'article')} indexed, {_plural(len(self.errors), 'problem')} reported"
+            return (f"Dry run: {self.added} to add, {self.updated} to update, {self.removed} to remove, "
+                    f"{self.unchanged} unchanged; nothing was written")
+        counts = ", ".join(f"{getattr(self, name)} {name}" for name in ("added", "updated", "removed", "unchanged", "failed"))
+        return (f"Files: {counts}; {_plural(self.articles, 'article')} indexed, "
+                f"{_plural(len(self.errors), 'problem')} reported")
 
 
 def index_paths(store: IndexStore, paths: Iterable[Path | str], *, rebuild: bool = False, dry_run: bool = False,

@@ -73,7 +73,7 @@ def test_dry_run_lists_actions(run, tmp_path):
     result = run("index", str(SEEDS), "--dry-run")
     assert result.stdout.splitlines() == [
         "add     seeds/000_382df45f34618e6a.txt",
-        "Files: 1 added, 0 updated, 0 removed, 0 unchanged, 0 failed (would be changed; nothing was written)"]
+        "Dry run: 1 to add, 0 to update, 0 to remove, 0 unchanged; nothing was written"]
     run("stats", expect=1)
 
 
