@@ -5,13 +5,21 @@ import html
 import json
 import re
 import sys
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 import click
 
-from search import (IndexMissingError, IndexStore, NewsIndex, NewsSearchError, QuerySyntaxError,
-                    SearchRequest, SearchResult, index_paths)
+from search import (
+    IndexMissingError,
+    IndexStore,
+    NewsIndex,
+    NewsSearchError,
+    QuerySyntaxError,
+    SearchRequest,
+    SearchResult,
+    index_paths,
+)
 from search.config import INDEX_ENV, default_index_dir, index_dir, lock_wait
 from search.model import SORTS
 

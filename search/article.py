@@ -3,8 +3,8 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Mapping
 
 ENTITY_KINDS = ("people", "orgs", "places")
 

@@ -9,17 +9,18 @@ from __future__ import annotations
 
 import hashlib
 import os
+from collections.abc import Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterable, Iterator, Literal, Protocol
+from typing import Literal, Protocol
 
+from .article import Article
 from .errors import NewsSearchError
 from .index.store import MANIFEST_NAME, IndexStore
 from .index.writing import Batch
 from .manifest import FileRecord, Manifest
-from .article import Article
-from .readers import ReadError, Reader, SourceFile, handles, read_entries, reader_by_ending, reader_for
+from .readers import Reader, ReadError, SourceFile, handles, read_entries, reader_by_ending, reader_for
 
 Action = Literal["add", "update", "remove"]
 
@@ -212,7 +213,7 @@ def _apply(store: IndexStore, generation: Path, changes: list[Change], found: di
                 batch.remove_file(change.key)
                 manifest.files.pop(change.key, None)
                 report.removed += 1
-        for file, outcome in zip(to_read, _read_files(to_read, jobs)):
+        for file, outcome in zip(to_read, _read_files(to_read, jobs), strict=True):
             report.errors.extend(outcome.problems)
             if outcome.record is None:
                 report.failed += 1

@@ -30,7 +30,7 @@ class Manifest:
     last_indexed: str | None = None
 
     @classmethod
-    def load(cls, path: Path) -> "Manifest":
+    def load(cls, path: Path) -> Manifest:
         """The manifest at `path`; an empty one when there is none yet."""
         try:
             data = json.loads(path.read_text(encoding="utf-8"))

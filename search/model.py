@@ -44,7 +44,7 @@ class SearchRequest:
             raise QuerySyntaxError(f"the date range is empty: from {self.date_from} is after to {self.date_to}")
 
     @classmethod
-    def from_text(cls, *, date_from: str | None = None, date_to: str | None = None, **values) -> "SearchRequest":
+    def from_text(cls, *, date_from: str | None = None, date_to: str | None = None, **values) -> SearchRequest:
         """A request whose dates are given as `YYYY`, `YYYY-MM` or `YYYY-MM-DD` (both bounds inclusive)."""
         try:
             start = parse_date_bound(date_from, end=False) if date_from else None

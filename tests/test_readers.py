@@ -3,8 +3,7 @@ from pathlib import Path
 
 import pytest
 
-from search.readers import READERS, ReadError, SourceFile, read_entries, reader_for
-from search.readers import csvfile, jsonlines, sgml, wiretext
+from search.readers import READERS, ReadError, SourceFile, csvfile, jsonlines, read_entries, reader_for, sgml, wiretext
 
 from .conftest import SEED_FILE, write_jsonl
 

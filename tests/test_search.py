@@ -2,7 +2,7 @@ import datetime as dt
 
 import pytest
 
-from search import FacetValue, IndexStore, NewsIndex, QuerySyntaxError, SearchRequest, index_paths
+from search import FacetValue, NewsIndex, QuerySyntaxError, SearchRequest, index_paths
 
 from .conftest import write_jsonl
 

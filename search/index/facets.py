@@ -7,7 +7,7 @@ the postings on each search). Counts are exact over all matches.
 from __future__ import annotations
 
 from collections import Counter
-from typing import Iterable, Sequence
+from collections.abc import Iterable, Sequence
 
 from ..model import FacetValue
 from .schema import FACET_FIELDS, VALUE_SEPARATOR, column_name

@@ -25,7 +25,7 @@ class WriteLock:
         self.timeout = timeout
         self._file = None
 
-    def __enter__(self) -> "WriteLock":
+    def __enter__(self) -> WriteLock:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         handle = open(self.path, "a+")
         deadline = time.monotonic() + self.timeout

@@ -20,7 +20,7 @@ class Batch:
     def __init__(self, store: IndexStore, generation: Path) -> None:
         self._writer = store.open(generation).writer(limitmb=WRITER_MEMORY_MB)
 
-    def __enter__(self) -> "Batch":
+    def __enter__(self) -> Batch:
         return self
 
     def __exit__(self, exc_type, exc, traceback) -> None:

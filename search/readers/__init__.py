@@ -5,11 +5,11 @@ Adding a format is one new module with `name`, `version`, `endings`, `sniff` and
 """
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Iterator
 
 from . import csvfile, jsonlines, sgml, wiretext
-from .base import Entry, ReadError, Reader, SourceFile
+from .base import Entry, FileError, Reader, ReadError, SourceFile
 
 __all__ = ["READERS", "Entry", "ReadError", "Reader", "SourceFile", "reader_by_ending", "reader_for", "read_entries", "handles"]
 
@@ -42,6 +42,8 @@ def read_entries(source: SourceFile, reader: Reader) -> Iterator[Entry]:
     """The entries of one file; whatever goes wrong inside the reader is reported, never raised."""
     try:
         yield from reader.read(source)
+    except FileError as error:
+        yield ReadError(source.path, str(error))
     except Exception as error:  # a reader bug must cost one file, not the batch
         yield ReadError(source.path, f"could not be read as {reader.name}: {type(error).__name__}: {error}")
 

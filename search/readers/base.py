@@ -2,13 +2,18 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterator, Protocol, Union
+from typing import Protocol, Union
 from urllib.parse import urlsplit
 
 from ..article import Article, article_id
-from ..text import first_sentence
+from ..text import UndecodableError, decode, first_sentence
+
+
+class FileError(Exception):
+    """Raised by a reader when the whole file is unusable; the message says why."""
 
 
 @dataclass(frozen=True)
@@ -18,6 +23,13 @@ class SourceFile:
     key: str
     path: str
     data: bytes
+
+    def text(self) -> str:
+        """The file's bytes as text, without a leading BOM; FileError when they are not text."""
+        try:
+            return decode(self.data).lstrip("\ufeff")
+        except UndecodableError as error:
+            raise FileError(f"not a text file: {error}") from None
 
     def article(self, entry_key: str, *, title: str | None, body: str, date: dt.date | None = None,
                 source: str | None = None, distributor: str | None = None, url: str | None = None,

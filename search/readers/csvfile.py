@@ -7,9 +7,8 @@ from __future__ import annotations
 
 import csv
 import io
-from typing import Iterator
+from collections.abc import Iterator
 
-from ..text import UndecodableError, decode
 from .base import Entry, ReadError, SourceFile
 from .fields import BODY_FIELDS, read_records
 
@@ -24,12 +23,7 @@ def sniff(head: str) -> bool:
 
 
 def read(source: SourceFile) -> Iterator[Entry]:
-    try:
-        text = decode(source.data)
-    except UndecodableError as error:
-        yield ReadError(source.path, f"not a text file: {error}")
-        return
-    rows = csv.reader(io.StringIO(text.lstrip("\ufeff"), newline=""))
+    rows = csv.reader(io.StringIO(source.text(), newline=""))
     try:
         header = [column.strip().lower() for column in next(rows)]
     except StopIteration:
@@ -58,5 +52,5 @@ def _records(source: SourceFile, rows, header: list[str]):
             if len(row) != len(header):
                 yield start, ReadError(source.path, f"the row has {len(row)} fields; the header row names {len(header)}", start)
             else:
-                yield start, dict(zip(header, row))
+                yield start, dict(zip(header, row, strict=True))
         start = rows.line_num + 1

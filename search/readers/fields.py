@@ -1,7 +1,7 @@
 """Articles from records with named fields, as JSON Lines and CSV files hold them."""
 from __future__ import annotations
 
-from typing import Iterator, Mapping
+from collections.abc import Iterator, Mapping
 
 from ..dates import parse_article_date
 from ..text import join_paragraphs, paragraphs

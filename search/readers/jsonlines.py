@@ -2,9 +2,8 @@
 from __future__ import annotations
 
 import json
-from typing import Iterator
+from collections.abc import Iterator
 
-from ..text import UndecodableError, decode
 from .base import Entry, ReadError, SourceFile
 from .fields import read_records
 
@@ -18,16 +17,11 @@ def sniff(head: str) -> bool:
 
 
 def read(source: SourceFile) -> Iterator[Entry]:
-    try:
-        text = decode(source.data)
-    except UndecodableError as error:
-        yield ReadError(source.path, f"not a text file: {error}")
-        return
-    yield from read_records(source, _records(source, text))
+    yield from read_records(source, _records(source, source.text()))
 
 
 def _records(source: SourceFile, text: str):
-    for number, line in enumerate(text.lstrip("\ufeff").splitlines(), start=1):
+    for number, line in enumerate(text.splitlines(), start=1):
         if not line.strip():
             continue
         try:

@@ -10,11 +10,11 @@ from __future__ import annotations
 
 import html
 import re
-from typing import Iterator
+from collections.abc import Iterator
 
 from ..dates import parse_reuters_date
 from ..text import clean_line, join_paragraphs, looks_binary, shorten
-from .base import Entry, ReadError, SourceFile
+from .base import Entry, FileError, ReadError, SourceFile
 
 name = "sgml"
 version = 1
@@ -38,8 +38,7 @@ def sniff(head: str) -> bool:
 
 def read(source: SourceFile) -> Iterator[Entry]:
     if looks_binary(source.data):
-        yield ReadError(source.path, "not a text file: binary data (NUL bytes)")
-        return
+        raise FileError("not a text file: binary data (NUL bytes)")
     # Latin-1 keeps one character per byte: offsets and line numbers stay true.
     text = source.data.decode("latin-1")
     found = False

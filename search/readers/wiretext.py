@@ -9,10 +9,10 @@ its title, otherwise the title is the body's first sentence.
 from __future__ import annotations
 
 import re
-from typing import Iterator
+from collections.abc import Iterator
 
 from ..dates import parse_article_date
-from ..text import UndecodableError, decode, join_paragraphs, paragraphs
+from ..text import join_paragraphs, paragraphs
 from .base import Entry, ReadError, SourceFile
 
 name = "text"
@@ -35,12 +35,7 @@ def sniff(head: str) -> bool:
 
 
 def read(source: SourceFile) -> Iterator[Entry]:
-    try:
-        text = decode(source.data)
-    except UndecodableError as error:
-        yield ReadError(source.path, f"not a text file: {error}")
-        return
-    lines = text.lstrip("\ufeff").splitlines()
+    lines = source.text().splitlines()
     first = next((number for number, line in enumerate(lines) if line.strip()), None)
     if first is None:
         yield ReadError(source.path, "empty file: no article text")
