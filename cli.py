@@ -133,6 +133,7 @@ class TerminalProgress:
 
     def finish(self) -> None:
         self.bar.close()
+        click.echo("Writing the index…", err=True)
 
 
 def _request_options(command: Callable) -> Callable:

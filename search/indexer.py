@@ -26,7 +26,10 @@ Action = Literal["add", "update", "remove"]
 
 
 class Progress(Protocol):
-    """What the indexer reports while it reads files (the CLI draws a bar from it)."""
+    """What the indexer reports while it reads files (the CLI draws a bar from it).
+
+    `finish` comes when all files are read, before the commit writes the index.
+    """
 
     def start(self, total_files: int) -> None: ...
     def advance(self, path: str, articles: int) -> None: ...
@@ -225,7 +228,7 @@ def _apply(store: IndexStore, generation: Path, changes: list[Change], found: di
                 report.articles += len(outcome.articles)
                 _count(report, actions[file.key])
             progress.advance(file.shown, report.articles)
-    progress.finish()
+        progress.finish()
 
 
 @dataclass(frozen=True)
