@@ -1,0 +1,179 @@
+"""Score entity extraction on the CoNLL-2003 development set (eng.testa), raw model against our pipeline.
+
+    python -m bench.entities [--no-gazetteer]
+
+(a) mentions: precision, recall and F1 on exact character spans, per type
+    (PER, ORG, LOC) and overall, over all sentences.
+(b) facets: per document, the set of (type, name) values against the gold set,
+    micro-averaged over documents, on running-prose sentences only (dropped:
+    fewer than 10 tokens, 15% or more tokens with digits, or over half the
+    words in capitals). Names are compared case-folded, without a leading
+    "the" or a possessive; in the gold set a lone surname of exactly one full
+    name in the document counts as that full name. The alias file maps names on
+    both sides, since it only chooses how a name is spelled.
+"""
+from __future__ import annotations
+
+import argparse
+import re
+from collections import Counter
+from dataclasses import dataclass
+from pathlib import Path
+
+from search.entities import DEFAULT_ALIASES, Aliases
+from search.entities.extractor import entities_from_mentions
+from search.entities.gazetteer import missed_places
+from search.entities.model import Mention, find_mentions, load_model
+from search.entities.normalise import strip_leading_the, strip_possessive
+
+from .common import CORPORA
+
+CONLL = CORPORA / "conll2003-dev" / "eng.testa"
+TYPES = ("PER", "ORG", "LOC")
+MODEL_TYPES = {"PERSON": "PER", "ORG": "ORG", "GPE": "LOC", "LOC": "LOC", "FAC": "LOC"}
+KIND_TYPES = {"people": "PER", "orgs": "ORG", "places": "LOC"}
+TYPE_KINDS = {kind_type: kind for kind, kind_type in KIND_TYPES.items()}
+
+
+@dataclass
+class Sentence:
+    tokens: list[str]
+    tags: list[str]
+
+    def is_prose(self) -> bool:
+        words = [t for t in self.tokens if any(ch.isalpha() for ch in t)]
+        digits = sum(any(ch.isdigit() for ch in t) for t in self.tokens)
+        capitals = sum(t.isupper() for t in words)
+        return len(self.tokens) >= 10 and digits < 0.15 * len(self.tokens) and capitals <= len(words) / 2
+
+
+def read_conll(path: Path) -> list[list[Sentence]]:
+    documents: list[list[Sentence]] = [[]]
+    sentence = Sentence([], [])
+    for line in path.read_text(encoding="utf-8").splitlines() + [""]:
+        if line.startswith("-DOCSTART-"):
+            if documents[-1]:
+                documents.append([])
+        elif not line.strip():
+            if sentence.tokens:
+                documents[-1].append(sentence)
+            sentence = Sentence([], [])
+        else:
+            token, _, _, tag = line.split()
+            sentence.tokens.append(token)
+            sentence.tags.append(tag)
+    return documents
+
+
+def layout(sentences: list[Sentence]) -> tuple[str, set[tuple[int, int, str]]]:
+    """The sentences as text (tokens joined by spaces, one sentence a line) and the gold spans."""
+    parts, gold, offset = [], set(), 0
+    for sentence in sentences:
+        starts = []
+        for token in sentence.tokens:
+            starts.append(offset)
+            offset += len(token) + 1
+        parts.append(" ".join(sentence.tokens))
+        current = None
+        for i, (token, tag) in enumerate(zip(sentence.tokens, sentence.tags)):
+            kind = tag[2:] if tag != "O" else None
+            if current and (kind != current[2] or tag.startswith("B-")):
+                gold.add(tuple(current))
+                current = None
+            if kind and current is None:
+                current = [starts[i], starts[i] + len(token), kind]
+            elif kind:
+                current[1] = starts[i] + len(token)
+        if current:
+            gold.add(tuple(current))
+    return "\n".join(parts), {g for g in gold if g[2] in TYPES}
+
+
+def model_spans(mentions: list[Mention]) -> set[tuple[int, int, str]]:
+    return {(m.start, m.end, MODEL_TYPES[m.label]) for m in mentions if m.label in MODEL_TYPES}
+
+
+def prf(true_positive: int, predicted: int, gold: int) -> tuple[float, float, float]:
+    precision = true_positive / predicted if predicted else 0.0
+    recall = true_positive / gold if gold else 0.0
+    f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+    return precision, recall, f1
+
+
+def comparable(name: str) -> str:
+    return strip_leading_the(strip_possessive(name.replace("’", "'"))).casefold()
+
+
+def gold_surnames(people: list[str]) -> dict[str, str]:
+    """The gold rule, kept apart from the code under test: a lone surname of exactly one full name is that name."""
+    full_names = {name for name in people if " " in name}
+    merged = {}
+    for name in people:
+        owners = {full for full in full_names if " " not in name and full.split()[-1].casefold() == name.casefold()}
+        if len(owners) == 1:
+            merged[name] = owners.pop()
+    return merged
+
+
+def facet_set(named: list[tuple[str, str]], aliases: Aliases, surnames: bool) -> set[tuple[str, str]]:
+    """(type, comparable name) values; with `surnames`, lone surnames become their one full name."""
+    named = aliases.apply([(strip_leading_the(strip_possessive(n)), k) for n, k in named])
+    if surnames:
+        merged = gold_surnames([name for name, kind in named if kind == "people"])
+        named = [(merged.get(name, name) if kind == "people" else name, kind) for name, kind in named]
+    return {(KIND_TYPES[kind], comparable(name)) for name, kind in named}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--no-gazetteer", action="store_true", help="Score the pipeline without the place list.")
+    options = parser.parse_args()
+    use_gazetteer = not options.no_gazetteer
+
+    documents = read_conll(CONLL)
+    nlp = load_model()
+    aliases = Aliases.load(DEFAULT_ALIASES)
+    span_counts = {name: Counter() for name in ("raw", "ours")}
+    gold_counts = Counter()
+    facet_counts = {name: Counter() for name in ("raw", "ours")}
+    for sentences in documents:
+        text, gold = layout(sentences)
+        mentions = find_mentions(nlp, [text])[0]
+        ours = mentions + (missed_places(text, mentions) if use_gazetteer else [])
+        gold_counts.update(kind for _, _, kind in gold)
+        for name, found in (("raw", model_spans(mentions)), ("ours", model_spans(ours))):
+            for kind in TYPES:
+                predicted = {span for span in found if span[2] == kind}
+                span_counts[name][kind, "tp"] += len(predicted & {span for span in gold if span[2] == kind})
+                span_counts[name][kind, "pred"] += len(predicted)
+
+        prose = [sentence for sentence in sentences if sentence.is_prose()]
+        if not prose:
+            continue
+        text, gold = layout(prose)
+        expected = facet_set([(text[s:e], TYPE_KINDS[t]) for s, e, t in sorted(gold)], aliases, surnames=True)
+        mentions = find_mentions(nlp, [text])[0]
+        raw = facet_set([(text[m.start:m.end], TYPE_KINDS[MODEL_TYPES[m.label]])
+                         for m in mentions if m.label in MODEL_TYPES], Aliases.none(), surnames=False)
+        entities = entities_from_mentions(text, mentions, aliases, gazetteer=use_gazetteer)
+        ours = {(KIND_TYPES[kind], comparable(name)) for kind in KIND_TYPES for name in getattr(entities, kind)}
+        for name, predicted in (("raw", raw), ("ours", ours)):
+            facet_counts[name].update(tp=len(predicted & expected), pred=len(predicted), gold=len(expected))
+
+    print(f"CoNLL-2003 dev: {len(documents)} documents{'' if use_gazetteer else ' (pipeline without gazetteer)'}\n")
+    print("(a) mentions, exact spans           raw model                    our pipeline")
+    for kind in (*TYPES, "all"):
+        kinds = TYPES if kind == "all" else (kind,)
+        row = [prf(sum(span_counts[name][k, "tp"] for k in kinds), sum(span_counts[name][k, "pred"] for k in kinds),
+                   sum(gold_counts[k] for k in kinds)) for name in ("raw", "ours")]
+        print(f"    {kind:<5}  " + "     ".join(f"P {p:.3f} R {r:.3f} F1 {f:.3f}" for p, r, f in row))
+    print("\n(b) facet values per document, prose sentences")
+    for name, label in (("raw", "raw model"), ("ours", "our pipeline")):
+        counts = facet_counts[name]
+        p, r, f = prf(counts["tp"], counts["pred"], counts["gold"])
+        print(f"    {label:<13} P {p:.3f} R {r:.3f} F1 {f:.3f}   "
+              f"({counts['tp']} of {counts['gold']} gold values found, {counts['pred']} predicted)")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,126 @@
+"""Running the entity pipeline over batches of articles, with cached mentions and parallel NER."""
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+from collections import deque
+from collections.abc import Iterable, Iterator
+from concurrent.futures import Future, ProcessPoolExecutor
+from typing import Generic, TypeVar
+
+from ..article import Article
+from .aliases import Aliases
+from .cache import MentionCache
+from .gazetteer import missed_places, retype_places
+from .model import Mention, find_mentions, load_model, model_id
+from .normalise import Entities, normalise_mentions, settle
+
+# Bump when the rules in normalise.py or gazetteer.py change what an article's entities are.
+RULES_VERSION = 1
+CHUNK_ARTICLES = 128
+
+Tag = TypeVar("Tag")
+
+
+def entity_text(article: Article) -> str:
+    """The text names are read from: the body, and the title unless it is in capitals or opens the body.
+
+    Credit lines, bylines and datelines are not in the body, so they are never entity sources.
+    """
+    title = article.title.strip()
+    if not title or title.isupper() or article.body.startswith(title.rstrip("…")):
+        return article.body
+    return f"{title}\n\n{article.body}"
+
+
+def text_key(model: str, text: str) -> str:
+    return f"{model}:{hashlib.blake2b(text.encode('utf-8', 'surrogatepass'), digest_size=16).hexdigest()}"
+
+
+_worker_model = None
+
+
+def _worker_mentions(texts: list[str]) -> list[list[Mention]]:
+    """In a worker process: the model's mentions (loaded once per process)."""
+    global _worker_model
+    if _worker_model is None:
+        _worker_model = load_model()
+    return find_mentions(_worker_model, texts)
+
+
+class EntityExtractor(Generic[Tag]):
+    """Gives articles their people, orgs and places. Use as a context manager (it may hold processes)."""
+
+    def __init__(self, cache: MentionCache, aliases: Aliases, jobs: int = 1) -> None:
+        self.cache = cache
+        self.aliases = aliases
+        self.jobs = jobs
+        self._nlp = load_model()
+        self.model = model_id(self._nlp)
+        self._pool = ProcessPoolExecutor(max_workers=jobs) if jobs > 1 else None
+
+    @property
+    def fingerprint(self) -> str:
+        """Changes whenever the same text could get different entities: model, rules or aliases."""
+        return f"{self.model}/rules-{RULES_VERSION}/aliases-{self.aliases.fingerprint}"
+
+    def __enter__(self) -> "EntityExtractor[Tag]":
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(cancel_futures=True)
+
+    def enrich(self, articles: list[Article]) -> list[Article]:
+        """The articles with their entities filled in."""
+        return next(self.enrich_batches([(None, articles)]))[1]
+
+    def enrich_batches(self, batches: Iterable[tuple[Tag, list[Article]]]) -> Iterator[tuple[Tag, list[Article]]]:
+        """Each batch back with entities, in order; NER for later batches runs while earlier ones are used."""
+        pending: deque = deque()
+        for tag, articles in batches:
+            pending.append((tag, articles, self._start(articles)))
+            while len(pending) > 2 * self.jobs:
+                yield self._finish(*pending.popleft())
+        while pending:
+            yield self._finish(*pending.popleft())
+
+    def _start(self, articles: list[Article]) -> tuple[list[str], list[str], dict, list]:
+        texts = [entity_text(article) for article in articles]
+        keys = [text_key(self.model, text) for text in texts]
+        known = self.cache.get_many(list(set(keys)))
+        missing = sorted({key: text for key, text in zip(keys, texts) if key not in known}.items())
+        jobs = []
+        for offset in range(0, len(missing), CHUNK_ARTICLES):
+            chunk = missing[offset:offset + CHUNK_ARTICLES]
+            chunk_texts = [text for _, text in chunk]
+            if self._pool is None:
+                result: Future | list = find_mentions(self._nlp, chunk_texts)
+            else:
+                result = self._pool.submit(_worker_mentions, chunk_texts)
+            jobs.append(([key for key, _ in chunk], result))
+        return texts, keys, known, jobs
+
+    def _finish(self, tag: Tag, articles: list[Article], started) -> tuple[Tag, list[Article]]:
+        texts, keys, known, jobs = started
+        found = {}
+        for chunk_keys, result in jobs:
+            found.update(zip(chunk_keys, result.result() if isinstance(result, Future) else result, strict=True))
+        if found:
+            self.cache.put_many(found)
+        known.update(found)
+        return tag, [dataclasses.replace(article, **dataclasses.asdict(self.entities(text, known[key])))
+                     for article, text, key in zip(articles, texts, keys, strict=True)]
+
+    def entities(self, text: str, mentions: list[Mention]) -> Entities:
+        return entities_from_mentions(text, mentions, self.aliases)
+
+
+def entities_from_mentions(text: str, mentions: list[Mention], aliases: Aliases, *, gazetteer: bool = True) -> Entities:
+    """The pipeline after the model: gazetteer gaps, normalisation, aliases, one kind and spelling per name."""
+    if gazetteer:
+        mentions = sorted(mentions + missed_places(text, mentions), key=lambda mention: mention.start)
+    named = normalise_mentions(text, mentions)
+    if gazetteer:
+        named = retype_places(named)
+    return settle(aliases.apply(named))

