@@ -2,10 +2,12 @@
 from __future__ import annotations
 
 import os
+import shutil
 from pathlib import Path
 
 INDEX_ENV = "NEWS_SEARCH_INDEX"
 LOCK_WAIT_ENV = "NEWS_SEARCH_LOCK_WAIT"
+ALIASES_ENV = "NEWS_SEARCH_ALIASES"
 DEFAULT_LOCK_WAIT = 10.0
 
 
@@ -28,3 +30,18 @@ def lock_wait() -> float:
         return max(0.0, float(value)) if value else DEFAULT_LOCK_WAIT
     except ValueError:
         return DEFAULT_LOCK_WAIT
+
+
+def aliases_file(index_location: Path, flag: str | os.PathLike | None = None) -> Path:
+    """The alias file: the flag, else $NEWS_SEARCH_ALIASES, else `aliases.toml` in the index folder
+    (copied there from the shipped default the first time it is needed)."""
+    chosen = flag or os.environ.get(ALIASES_ENV)
+    if chosen:
+        return Path(chosen).expanduser()
+    path = Path(index_location) / "aliases.toml"
+    if not path.exists():
+        from .entities import DEFAULT_ALIASES
+
+        path.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(DEFAULT_ALIASES, path)
+    return path

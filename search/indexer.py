@@ -10,7 +10,6 @@ from __future__ import annotations
 import hashlib
 import os
 from collections.abc import Iterable, Iterator
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal, Protocol
@@ -18,11 +17,15 @@ from typing import Literal, Protocol
 from .article import Article
 from .errors import NewsSearchError
 from .index.store import MANIFEST_NAME, IndexStore
+from .config import aliases_file
+from .entities import Aliases, EntityExtractor
 from .index.writing import Batch
 from .manifest import FileRecord, Manifest
 from .readers import Reader, ReadError, SourceFile, handles, read_entries, reader_by_ending, reader_for
 
 Action = Literal["add", "update", "remove"]
+PARALLEL_BYTES = 2_000_000
+MENTION_CACHE = "mentions.sqlite"
 
 
 class Progress(Protocol):
@@ -91,11 +94,16 @@ class IndexReport:
 
 
 def index_paths(store: IndexStore, paths: Iterable[Path | str], *, rebuild: bool = False, dry_run: bool = False,
-                jobs: int = 1, progress: Progress | None = None, lock_timeout: float = 10.0) -> IndexReport:
+                jobs: int | None = None, progress: Progress | None = None, lock_timeout: float = 10.0,
+                aliases: Path | None = None) -> IndexReport:
     """Bring the index up to date with the files under `paths`.
 
     With `rebuild`, a fresh index of exactly these paths replaces the current one
-    in one atomic step. `jobs` processes read files in parallel. Raises NewsSearchError when nothing could be done at all.
+    in one atomic step. `jobs` processes find entities (None: every core when
+    there is enough to read). `aliases` is the alias file (default: the index's
+    own copy). When the entity rules or the alias file changed since the last
+    run, every article's entities are derived again, from cached mentions.
+    Raises NewsSearchError when nothing could be done at all.
     """
     roots = [Path(path) for path in paths]
     for root in roots:
@@ -113,9 +121,13 @@ def index_paths(store: IndexStore, paths: Iterable[Path | str], *, rebuild: bool
             for change in changes:
                 _count(report, change.action)
             return report
+        to_read = [found[change.key] for change in changes if change.action != "remove"]
+        workers = jobs or _auto_jobs(to_read)
         generation = store.new_generation() if fresh else store.current_generation()
         try:
-            _apply(store, generation, changes, found, manifest, report, progress, jobs)
+            alias_file = aliases_file(store.root, aliases)
+            with EntityExtractor(store.root / MENTION_CACHE, Aliases.load(alias_file), workers) as extractor:
+                _apply(store, generation, changes, to_read, manifest, report, progress, extractor)
             manifest.save(generation / MANIFEST_NAME)
             if fresh:
                 store.make_current(generation)
@@ -124,6 +136,11 @@ def index_paths(store: IndexStore, paths: Iterable[Path | str], *, rebuild: bool
                 store.discard(generation)
             raise
     return report
+
+
+def _auto_jobs(files: list[FoundFile]) -> int:
+    """All cores when there is enough text to pay for starting the model in each; else one."""
+    return max(1, os.cpu_count() or 1) if sum(file.size for file in files) >= PARALLEL_BYTES else 1
 
 
 def _find_files(roots: list[Path], errors: list[ReadError]) -> Iterator[FoundFile]:
@@ -205,9 +222,8 @@ def _unchanged(file: FoundFile, record: FileRecord, manifest: Manifest) -> bool:
     return True
 
 
-def _apply(store: IndexStore, generation: Path, changes: list[Change], found: dict[str, FoundFile],
-           manifest: Manifest, report: IndexReport, progress: Progress, jobs: int) -> None:
-    to_read = [found[change.key] for change in changes if change.action != "remove"]
+def _apply(store: IndexStore, generation: Path, changes: list[Change], to_read: list[FoundFile],
+           manifest: Manifest, report: IndexReport, progress: Progress, extractor: EntityExtractor) -> None:
     actions = {change.key: change.action for change in changes}
     progress.start(len(to_read))
     with Batch(store, generation) as batch:
@@ -216,19 +232,44 @@ def _apply(store: IndexStore, generation: Path, changes: list[Change], found: di
                 batch.remove_file(change.key)
                 manifest.files.pop(change.key, None)
                 report.removed += 1
-        for file, outcome in zip(to_read, _read_files(to_read, jobs), strict=True):
+        outcomes = ((file, _read_file(file)) for file in to_read)
+        for (file, outcome), articles in extractor.enrich_batches(((file, outcome), outcome.articles)
+                                                                  for file, outcome in outcomes):
             report.errors.extend(outcome.problems)
             if outcome.record is None:
                 report.failed += 1
             else:
                 batch.remove_file(file.key)
-                for article in outcome.articles:
+                for article in articles:
                     batch.add(article)
                 manifest.files[file.key] = outcome.record
-                report.articles += len(outcome.articles)
+                report.articles += len(articles)
                 _count(report, actions[file.key])
             progress.advance(file.shown, report.articles)
+        if manifest.entities != extractor.fingerprint:
+            _derive_entities_again(batch, extractor, skip={file.key for file in to_read})
+            manifest.entities = extractor.fingerprint
         progress.finish()
+
+
+def _derive_entities_again(batch: Batch, extractor: EntityExtractor, skip: set[str]) -> None:
+    """Give every stored article (but those just read) its entities under the current rules and aliases."""
+    stored = (article for article in batch.stored_articles() if article.file not in skip)
+    chunks = _chunks(stored, 1000)
+    for _, articles in extractor.enrich_batches((None, chunk) for chunk in chunks):
+        for article in articles:
+            batch.replace(article)
+
+
+def _chunks(items: Iterator, size: int) -> Iterator[list]:
+    chunk = []
+    for item in items:
+        chunk.append(item)
+        if len(chunk) == size:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
 
 
 @dataclass(frozen=True)
@@ -239,15 +280,6 @@ class FileOutcome:
     record: FileRecord | None
     articles: list[Article]
     problems: list[ReadError]
-
-
-def _read_files(files: list[FoundFile], jobs: int) -> Iterator[FileOutcome]:
-    """Each file's outcome, in order; with several jobs, files are read in worker processes."""
-    if jobs <= 1 or len(files) < 2:
-        yield from map(_read_file, files)
-        return
-    with ProcessPoolExecutor(max_workers=jobs) as pool:
-        yield from pool.map(_read_file, files, chunksize=max(1, min(64, len(files) // (jobs * 4))))
 
 
 def _read_file(file: FoundFile) -> FileOutcome:

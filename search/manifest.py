@@ -28,6 +28,7 @@ class FileRecord:
 class Manifest:
     files: dict[str, FileRecord]
     last_indexed: str | None = None
+    entities: str | None = None  # the fingerprint of the rules and aliases the entities were made with
 
     @classmethod
     def load(cls, path: Path) -> Manifest:
@@ -39,12 +40,12 @@ class Manifest:
         if data.get("format") != FORMAT_VERSION:
             return cls(files={})  # an older layout: every file is read again
         return cls(files={key: FileRecord(**record) for key, record in data["files"].items()},
-                   last_indexed=data.get("last_indexed"))
+                   last_indexed=data.get("last_indexed"), entities=data.get("entities"))
 
     def save(self, path: Path) -> None:
         """Write atomically: a crash leaves either the old manifest or the new one."""
         self.last_indexed = dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
-        data = {"format": FORMAT_VERSION, "last_indexed": self.last_indexed,
+        data = {"format": FORMAT_VERSION, "last_indexed": self.last_indexed, "entities": self.entities,
                 "files": {key: asdict(record) for key, record in sorted(self.files.items())}}
         write_atomically(path, json.dumps(data, indent=0, ensure_ascii=False).encode("utf-8"))
 

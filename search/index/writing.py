@@ -1,10 +1,11 @@
 """Writing articles into a generation of the index, in one Whoosh writer and one commit."""
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
 from ..article import Article
-from .schema import to_document
+from .schema import from_stored, to_document
 from .store import IndexStore
 
 WRITER_MEMORY_MB = 256
@@ -18,7 +19,8 @@ class Batch:
     """
 
     def __init__(self, store: IndexStore, generation: Path) -> None:
-        self._writer = store.open(generation).writer(limitmb=WRITER_MEMORY_MB)
+        self._index = store.open(generation)
+        self._writer = self._index.writer(limitmb=WRITER_MEMORY_MB)
 
     def __enter__(self) -> Batch:
         return self
@@ -35,3 +37,14 @@ class Batch:
 
     def add(self, article: Article) -> None:
         self._writer.add_document(**to_document(article))
+
+    def replace(self, article: Article) -> None:
+        """Write a new version of a stored article."""
+        self._writer.delete_by_term("id", article.id)
+        self.add(article)
+
+    def stored_articles(self) -> Iterator[Article]:
+        """Every article committed before this batch began."""
+        with self._index.searcher() as searcher:
+            for fields in searcher.all_stored_fields():
+                yield from_stored(fields)
