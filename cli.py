@@ -75,12 +75,12 @@ def cli(ctx: click.Context, index_location: Path | None) -> None:
 @click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
 @click.option("--rebuild", is_flag=True, help="Build a fresh index of exactly these PATHs and swap it in atomically.")
 @click.option("--dry-run", is_flag=True, help="List what would be added, updated and removed; change nothing.")
-@click.option("--jobs", type=click.IntRange(min=1), default=1, show_default=True,
-              help="Processes reading files in parallel.")
+@click.option("--jobs", type=click.IntRange(min=1), default=None,
+              help="Processes finding entities. Default: every core when there are 2 MB or more to read, else 1.")
 @json_option
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar and no per-file messages.")
 @click.pass_obj
-def index(context: Context, paths: tuple[Path, ...], rebuild: bool, dry_run: bool, jobs: int,
+def index(context: Context, paths: tuple[Path, ...], rebuild: bool, dry_run: bool, jobs: int | None,
           as_json: bool, quiet: bool) -> None:
     """Add, update and remove articles so the index matches PATHs (files or folders).
 

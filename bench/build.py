@@ -34,16 +34,17 @@ def run_index(index: Path, paths: list[Path], *extra: str) -> tuple[float, dict]
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--index", type=Path, default=DEFAULT_INDEX)
-    parser.add_argument("--jobs", type=int, default=1)
+    parser.add_argument("--jobs", type=int, default=None, help="Entity processes (default: the CLI's choice).")
     options = parser.parse_args()
     files = reuters_files()
     shutil.rmtree(options.index, ignore_errors=True)
 
-    seconds, report = run_index(options.index, files, "--jobs", str(options.jobs))
+    jobs = ["--jobs", str(options.jobs)] if options.jobs else []
+    seconds, report = run_index(options.index, files, *jobs)
     size = sum(f.stat().st_size for f in (options.index / "current").resolve().iterdir())
     print(f"full build      {seconds:7.1f} s  {report['articles'] / seconds:6.0f} docs/s  "
           f"{report['articles']} articles, {len(report['errors'])} reported, index {size / 2**20:.1f} MB, "
-          f"peak RSS {peak_rss_mb(children=True):.0f} MB (jobs={options.jobs})")
+          f"peak RSS {peak_rss_mb(children=True):.0f} MB (jobs={options.jobs or 'auto'})")
 
     seconds, report = run_index(options.index, files)
     print(f"no-change run   {seconds:7.2f} s  unchanged={report['unchanged']} added={report['added']} "

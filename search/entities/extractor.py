@@ -13,7 +13,7 @@ from ..article import Article
 from .aliases import Aliases
 from .cache import MentionCache
 from .gazetteer import missed_places, retype_places
-from .model import Mention, find_mentions, load_model, model_id
+from .model import Mention, find_mentions, installed_model, load_model
 from .normalise import Entities, normalise_mentions, settle
 
 # Bump when the rules in normalise.py or gazetteer.py change what an article's entities are.
@@ -50,9 +50,8 @@ class EntityExtractor(Generic[Tag]):
         self.cache = MentionCache(cache_path)
         self.aliases = aliases
         self.jobs = jobs
-        self._nlp = load_model()
-        self.model = model_id(self._nlp)
-        self._pool = ProcessPoolExecutor(max_workers=jobs) if jobs > 1 else None
+        self.model = installed_model()
+        self._pool: ProcessPoolExecutor | None = None  # started at the first text the cache lacks
 
     @property
     def fingerprint(self) -> str:
@@ -90,9 +89,11 @@ class EntityExtractor(Generic[Tag]):
         for offset in range(0, len(missing), CHUNK_ARTICLES):
             chunk = missing[offset:offset + CHUNK_ARTICLES]
             chunk_texts = [text for _, text in chunk]
-            if self._pool is None:
-                result: Future | list = find_mentions(self._nlp, chunk_texts)
+            if self.jobs <= 1:
+                result: Future | list = find_mentions(load_model(), chunk_texts)
             else:
+                if self._pool is None:
+                    self._pool = ProcessPoolExecutor(max_workers=self.jobs)
                 result = self._pool.submit(_worker_mentions, chunk_texts)
             jobs.append(([key for key, _ in chunk], result))
         return texts, keys, known, jobs

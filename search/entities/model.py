@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import importlib
 from dataclasses import dataclass
+from importlib import metadata
 from functools import lru_cache
 from typing import Iterable
 
@@ -29,21 +30,25 @@ class ModelMissingError(RuntimeError):
 
 
 @lru_cache(maxsize=1)
-def load_model():
-    """The first installed English small model, with only NER enabled (loaded once per process)."""
+def installed_model() -> str:
+    """The first installed model package, as `name-version`, read without loading spaCy.
+
+    It names the mentions a cache holds: they are only valid for the model that found them.
+    """
     for package in MODEL_PACKAGES:
         try:
-            module = importlib.import_module(package)
-        except ImportError:
+            return f"{package}-{metadata.version(package)}"
+        except metadata.PackageNotFoundError:
             continue
-        return module.load(exclude=list(EXCLUDED))
     raise ModelMissingError(f"no spaCy English model is installed (tried {', '.join(MODEL_PACKAGES)}); "
                             "reinstall news-search to get it")
 
 
-def model_id(nlp) -> str:
-    """Names the model's version: cached mentions are only valid for the model that found them."""
-    return f"{nlp.meta.get('name')}-{nlp.meta.get('version')}"
+@lru_cache(maxsize=1)
+def load_model():
+    """The installed English small model, with only NER enabled (loaded once per process)."""
+    package = installed_model().rsplit("-", 1)[0]
+    return importlib.import_module(package).load(exclude=list(EXCLUDED))
 
 
 def find_mentions(nlp, texts: Iterable[str]) -> list[list[Mention]]:
