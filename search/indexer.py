@@ -18,7 +18,7 @@ from .article import Article
 from .errors import NewsSearchError
 from .index.store import MANIFEST_NAME, IndexStore
 from .config import aliases_file
-from .entities import Aliases, EntityExtractor
+from .entities import Aliases, EntityExtractor, entity_fingerprint
 from .index.writing import Batch
 from .manifest import FileRecord, Manifest
 from .readers import Reader, ReadError, SourceFile, handles, read_entries, reader_by_ending, reader_for
@@ -122,11 +122,12 @@ def index_paths(store: IndexStore, paths: Iterable[Path | str], *, rebuild: bool
                 _count(report, change.action)
             return report
         to_read = [found[change.key] for change in changes if change.action != "remove"]
-        workers = jobs or _auto_jobs(to_read)
+        alias_set = Aliases.load(aliases_file(store.root, aliases))
+        rederive = not fresh and manifest.entities != entity_fingerprint(alias_set)
+        workers = jobs or _auto_jobs(to_read, rederive)
         generation = store.new_generation() if fresh else store.current_generation()
         try:
-            alias_file = aliases_file(store.root, aliases)
-            with EntityExtractor(store.root / MENTION_CACHE, Aliases.load(alias_file), workers) as extractor:
+            with EntityExtractor(store.root / MENTION_CACHE, alias_set, workers) as extractor:
                 _apply(store, generation, changes, to_read, manifest, report, progress, extractor)
             manifest.save(generation / MANIFEST_NAME)
             if fresh:
@@ -138,9 +139,11 @@ def index_paths(store: IndexStore, paths: Iterable[Path | str], *, rebuild: bool
     return report
 
 
-def _auto_jobs(files: list[FoundFile]) -> int:
-    """All cores when there is enough text to pay for starting the model in each; else one."""
-    return max(1, os.cpu_count() or 1) if sum(file.size for file in files) >= PARALLEL_BYTES else 1
+def _auto_jobs(files: list[FoundFile], rederive: bool) -> int:
+    """All cores when there is enough text to pay for starting the model in each
+    (or every stored article's entities are to be derived again); else one."""
+    enough = rederive or sum(file.size for file in files) >= PARALLEL_BYTES
+    return max(1, os.cpu_count() or 1) if enough else 1
 
 
 def _find_files(roots: list[Path], errors: list[ReadError]) -> Iterator[FoundFile]:
@@ -254,11 +257,10 @@ def _apply(store: IndexStore, generation: Path, changes: list[Change], to_read: 
 
 def _derive_entities_again(batch: Batch, extractor: EntityExtractor, skip: set[str]) -> None:
     """Give every stored article (but those just read) its entities under the current rules and aliases."""
-    stored = (article for article in batch.stored_articles() if article.file not in skip)
-    chunks = _chunks(stored, 1000)
-    for _, articles in extractor.enrich_batches((None, chunk) for chunk in chunks):
-        for article in articles:
-            batch.replace(article)
+    stored = (entry for entry in batch.stored_articles() if entry.article.file not in skip)
+    for chunk in _chunks(stored, 1000):
+        for entry, article in zip(chunk, extractor.enrich([entry.article for entry in chunk]), strict=True):
+            batch.replace(entry, article)
 
 
 def _chunks(items: Iterator, size: int) -> Iterator[list]:

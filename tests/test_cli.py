@@ -139,3 +139,33 @@ def test_a_locked_index_fails_with_the_holder(run, tmp_path, monkeypatch):
     with IndexStore(tmp_path / "index").write_lock():
         result = run("index", str(SEEDS), expect=1)
     assert "is being written by pid" in result.stderr
+
+
+def test_seed_entities_as_show_prints_them(run):
+    run("index", str(SEEDS), "--quiet")
+    article_id = json.loads(run("search", "", "--json").stdout)["hits"][0]["id"]
+    data = json.loads(run("show", article_id, "--json").stdout)
+    assert data["people"] == ["Yoon Suk-yeol", "Volodymyr Zelensky"]
+    assert "National Intelligence Service" in data["orgs"] and "NIS" not in data["orgs"]
+    assert "Reuters" not in data["orgs"]
+    assert {"North Korea", "South Korea", "Russia", "Ukraine", "Donetsk"} <= set(data["places"])
+
+
+@pytest.mark.parametrize("args, total", [
+    (["--person", "Volodymyr Zelensky"], 1),
+    (["--person", "volodymyr zelensky", "--person", "Nobody"], 1),
+    (["--person", "Volodymyr Zelensky", "--place", "Narnia"], 0),
+    (["--org", "National Intelligence Service", "--place", "donetsk"], 1),
+    (["--org", "NIS"], 0),
+])
+def test_entity_filters(run, args, total):
+    run("index", str(SEEDS), "--quiet")
+    assert json.loads(run("search", "", *args, "--json").stdout)["total"] == total
+
+
+def test_entity_facets_and_field_queries(run):
+    run("index", str(SEEDS), "--quiet")
+    data = json.loads(run("search", 'person:"yoon suk-yeol" AND place:donetsk', "--json").stdout)
+    assert data["total"] == 1
+    assert data["facets"]["people"] == [{"value": "Volodymyr Zelensky", "count": 1}, {"value": "Yoon Suk-yeol", "count": 1}]
+    assert {"value": "Donetsk", "count": 1} in data["facets"]["places"]

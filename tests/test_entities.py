@@ -1,3 +1,4 @@
+import dataclasses
 import hashlib
 import re
 from concurrent.futures import ProcessPoolExecutor
@@ -147,6 +148,14 @@ def test_a_bad_alias_file_is_a_clear_error(tmp_path, content, message):
         Aliases.load(path)
 
 
+def test_a_person_never_holds_a_place_abbreviation(tmp_path):
+    text = "Reserves hit 72 billion U.S. Dlrs, Chang Chi-cheng said."
+    dollars, chang = text.index("U.S. Dlrs"), text.index("Chang")
+    mentions = [Mention(dollars, dollars + 9, "PERSON"), Mention(chang, chang + 15, "PERSON")]
+    entities = extractor_module.entities_from_mentions(text, mentions, Aliases.load(DEFAULT_ALIASES))
+    assert entities.people == ("Chang Chi-cheng",)
+
+
 def test_the_shipped_alias_file_loads():
     assert Aliases.load(DEFAULT_ALIASES).apply([("Kiev", "places")]) == [("Kyiv", "places")]
 
@@ -156,6 +165,13 @@ def test_the_shipped_alias_file_loads():
 def test_entity_text_skips_capitalised_titles_and_titles_that_open_the_body():
     article = seed_article()
     assert entity_text(article) == article.body
+
+
+def test_entity_text_leaves_out_table_rows():
+    article = dataclasses.replace(seed_article(), title="Quarterly results", body=(
+        "Acme Corp said profits rose in the quarter to 1.5 mln dlrs.\n\n"
+        "Shr 22 cts vs 18 cts\n\nRevs 12.5 mln vs 10.1 mln\n\nAvg shrs 1,234,000"))
+    assert entity_text(article) == "Quarterly results\n\nAcme Corp said profits rose in the quarter to 1.5 mln dlrs."
 
 
 def test_seed_article_entities(tmp_path):

@@ -67,6 +67,10 @@ class Aliases:
     def none(cls) -> "Aliases":
         return cls({}, "none")
 
+    def names_place_abbreviation(self, name: str) -> bool:
+        """True when a word of `name` is a dotted abbreviation the file lists as a place (`U.S. Dlrs`)."""
+        return any("." in word and ("places", word.casefold()) in self.canonical for word in name.split())
+
     def apply(self, named: list[tuple[str, str]]) -> list[tuple[str, str]]:
         """Each (name, kind) with the name replaced by its canonical form where the file has one.
 

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 from ..article import Article
@@ -9,6 +10,12 @@ from .schema import from_stored, to_document
 from .store import IndexStore
 
 WRITER_MEMORY_MB = 256
+
+
+@dataclass(frozen=True)
+class StoredArticle:
+    docnum: int
+    article: Article
 
 
 class Batch:
@@ -38,13 +45,14 @@ class Batch:
     def add(self, article: Article) -> None:
         self._writer.add_document(**to_document(article))
 
-    def replace(self, article: Article) -> None:
-        """Write a new version of a stored article."""
-        self._writer.delete_by_term("id", article.id)
+    def replace(self, stored: StoredArticle, article: Article) -> None:
+        """Write a new version of a stored article (deleting by document number: Whoosh's
+        delete_by_term opens a searcher on every call)."""
+        self._writer.delete_document(stored.docnum)
         self.add(article)
 
-    def stored_articles(self) -> Iterator[Article]:
-        """Every article committed before this batch began."""
+    def stored_articles(self) -> Iterator[StoredArticle]:
+        """Every article committed before this batch began, with its document number."""
         with self._index.searcher() as searcher:
-            for fields in searcher.all_stored_fields():
-                yield from_stored(fields)
+            for docnum in searcher.reader().all_doc_ids():
+                yield StoredArticle(docnum, from_stored(searcher.stored_fields(docnum)))
