@@ -5,7 +5,12 @@ readers turn files into `Article`s, `index_paths` keeps an index in step with
 folders of files, and `NewsIndex` answers `SearchRequest`s with `SearchResult`s.
 """
 from .article import Article
-from .errors import IndexLockedError, IndexMissingError, NewsSearchError, QuerySyntaxError
+from .errors import (
+    IndexLockedError,
+    IndexMissingError,
+    NewsSearchError,
+    QuerySyntaxError,
+)
 from .index import IndexStore, NewsIndex
 from .indexer import IndexReport, index_paths
 from .model import FacetValue, Hit, IndexStats, SearchRequest, SearchResult

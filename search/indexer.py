@@ -15,13 +15,21 @@ from pathlib import Path
 from typing import Literal, Protocol
 
 from .article import Article
-from .errors import NewsSearchError
-from .index.store import MANIFEST_NAME, IndexStore
 from .config import aliases_file
 from .entities import Aliases, EntityExtractor, entity_fingerprint
+from .errors import NewsSearchError
+from .index.store import MANIFEST_NAME, IndexStore
 from .index.writing import Batch
 from .manifest import FileRecord, Manifest
-from .readers import Reader, ReadError, SourceFile, handles, read_entries, reader_by_ending, reader_for
+from .readers import (
+    Reader,
+    ReadError,
+    SourceFile,
+    handles,
+    read_entries,
+    reader_by_ending,
+    reader_for,
+)
 
 Action = Literal["add", "update", "remove"]
 PARALLEL_BYTES = 2_000_000

@@ -10,9 +10,20 @@ from search.entities import DEFAULT_ALIASES, Aliases, EntityExtractor, entity_te
 from search.entities import extractor as extractor_module
 from search.entities.gazetteer import missed_places, retype_places
 from search.entities.model import Mention, find_mentions, load_model
-from search.entities.normalise import (acronym_definitions, clean_surface, is_junk, merge_surnames,
-                                       normalise_mentions, people_by_surname, repair_hyphen_cut, settle,
-                                       split_names, strip_leading_the, strip_possessive, trim_name)
+from search.entities.normalise import (
+    acronym_definitions,
+    clean_surface,
+    is_junk,
+    merge_surnames,
+    normalise_mentions,
+    people_by_surname,
+    repair_hyphen_cut,
+    settle,
+    split_names,
+    strip_leading_the,
+    strip_possessive,
+    trim_name,
+)
 from search.readers import SourceFile, wiretext
 
 from .conftest import SEED_FILE, SEEDS

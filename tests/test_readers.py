@@ -3,7 +3,17 @@ from pathlib import Path
 
 import pytest
 
-from search.readers import READERS, ReadError, SourceFile, csvfile, jsonlines, read_entries, reader_for, sgml, wiretext
+from search.readers import (
+    READERS,
+    ReadError,
+    SourceFile,
+    csvfile,
+    jsonlines,
+    read_entries,
+    reader_for,
+    sgml,
+    wiretext,
+)
 
 from .conftest import SEED_FILE, write_jsonl
 

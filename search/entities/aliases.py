@@ -43,7 +43,7 @@ class Aliases:
                                                 if len(entries) == 1})
 
     @classmethod
-    def load(cls, path: Path) -> "Aliases":
+    def load(cls, path: Path) -> Aliases:
         """Read an alias file; a clear error names the file and what is wrong in it."""
         try:
             data = path.read_bytes()
@@ -64,7 +64,7 @@ class Aliases:
         return cls(canonical, hashlib.sha256(data).hexdigest()[:16])
 
     @classmethod
-    def none(cls) -> "Aliases":
+    def none(cls) -> Aliases:
         return cls({}, "none")
 
     def names_place_abbreviation(self, name: str) -> bool:

