@@ -15,7 +15,6 @@
 from __future__ import annotations
 
 import argparse
-import re
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path

@@ -6,6 +6,7 @@ import hashlib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
+
 def article_id(file_key: str, entry_key: str) -> str:
     """A stable, URL-safe id for the entry `entry_key` of the file `file_key`."""
     digest = hashlib.blake2b(f"{file_key}\0{entry_key}".encode("utf-8", "surrogatepass"), digest_size=8)

@@ -4,7 +4,6 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterator
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Protocol, Union
 from urllib.parse import urlsplit
 
