@@ -221,3 +221,16 @@ def test_an_edited_alias_file_is_applied_to_every_article_without_the_model(tmp_
     hit, = NewsIndex(store.root).search(SearchRequest(query="Korea")).hits
     assert hit.people == ["Yoon Suk Yeol", "Volodymyr Zelensky"]
     assert NewsIndex(store.root).search(SearchRequest(people=("yoon suk yeol",))).total == 1
+
+
+def test_titles_before_a_persons_name_are_dropped_when_the_text_uses_them_as_words():
+    text = "President Ronald Reagan spoke. The president and Will Smith left."
+    reagan, smith = text.index("President"), text.index("Will")
+    named = normalise_mentions(text, [Mention(reagan, reagan + 23, "PERSON"), Mention(smith, smith + 10, "PERSON")])
+    assert named == [("Ronald Reagan", "people"), ("Will Smith", "people")]
+
+
+def test_the_gazetteer_finds_places_the_model_called_something_else():
+    text = "The report to the Bucharest stock exchange showed gains."
+    start = text.index("Bucharest")
+    assert [text[m.start:m.end] for m in missed_places(text, [Mention(start, start + 9, "NORP")])] == ["Bucharest"]

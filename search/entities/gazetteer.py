@@ -4,7 +4,7 @@ The model misses some places (it does not tag "Donetsk" in "the Donetsk region")
 A gazetteer fills such gaps, but city names collide with words and people
 (Reading, Mobile, Jackson), so a candidate counts only when it is:
 - a whole run of capitalised words (so "Jackson" in "Andrew Jackson" is not),
-- not where the model already found a name,
+- not where the model already found a person, organisation or place,
 - not the first word of a sentence or paragraph, unless it is a country, US state or continent,
 - not also written in lower case in the same text (so "Split" the verb is not).
 """
@@ -14,6 +14,7 @@ import re
 from functools import lru_cache
 
 from .model import Mention
+from .normalise import KINDS as NAME_LABELS
 
 MIN_CITY_POPULATION = 100_000
 
@@ -56,8 +57,9 @@ def retype_places(named: list[tuple[str, str]]) -> list[tuple[str, str]]:
 
 
 def missed_places(text: str, mentions: list[Mention]) -> list[Mention]:
-    """Mentions (label GPE) of known places in spans the model left untagged."""
-    taken = [(mention.start, mention.end) for mention in mentions]
+    """Mentions (label GPE) of known places where the model found no person, organisation or place
+    (it calls some places nationalities or products: `Bucharest` NORP, `Belarus 5-1` PRODUCT)."""
+    taken = [(mention.start, mention.end) for mention in mentions if mention.label in NAME_LABELS]
     names, regions = place_names(), region_names()
     lowercase_words: set[str] | None = None
     found = []

@@ -82,6 +82,16 @@ def trim_name(name: str) -> str:
     return _LOWERCASE_TAIL.sub("", name)
 
 
+def strip_leading_role(name: str, lowercase: set[str]) -> str:
+    """A person's name without leading words the text also writes in lower case, which are titles
+    and roles (`President Ronald Reagan`, `Fullback Andre Joubert`); two words of name must remain,
+    so `Will Smith` keeps his first name."""
+    words = name.split()
+    while len(words) > 2 and words[0].lower() in lowercase:
+        words.pop(0)
+    return " ".join(words)
+
+
 def is_junk(name: str) -> bool:
     """Not a name: too short or long, no capital letter, or mostly digits and punctuation."""
     letters = sum(ch.isalpha() for ch in name)
@@ -157,6 +167,8 @@ def normalise_mentions(text: str, mentions: list[Mention]) -> list[tuple[str, st
         end = repair_hyphen_cut(text, mention.start, mention.end) if kind == "people" else mention.end
         for part in split_names(clean_surface(text[mention.start:end]), kind):
             name = strip_leading_the(strip_possessive(trim_name(part)))
+            if kind == "people":
+                name = strip_leading_role(name, lowercase)
             if not is_junk(name) and name.lower() not in lowercase:
                 named.append((definitions.get(name, name), kind))
 
