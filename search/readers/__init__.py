@@ -8,13 +8,13 @@ from __future__ import annotations
 from collections.abc import Iterator
 from pathlib import Path
 
-from . import csvfile, jsonlines, sgml, wiretext
+from . import csvfile, html, jsonlines, sgml, wiretext
 from .base import Entry, FileError, Reader, ReadError, SourceFile
 
 __all__ = ["READERS", "Entry", "ReadError", "Reader", "SourceFile", "reader_by_ending", "reader_for", "read_entries", "handles"]
 
 # Order matters for sniffing: the most specific format first, plain text last.
-READERS: tuple[Reader, ...] = (sgml, jsonlines, csvfile, wiretext)
+READERS: tuple[Reader, ...] = (sgml, html, jsonlines, csvfile, wiretext)
 
 _BY_ENDING = {ending: reader for reader in READERS for ending in reader.endings}
 
@@ -49,4 +49,6 @@ def read_entries(source: SourceFile, reader: Reader) -> Iterator[Entry]:
 
 
 def _ending(path: Path) -> str:
-    return "".join(path.suffixes[-1:]).lower()
+    """`.txt`, or for compressed files the last two suffixes (`.html.gz`)."""
+    suffixes = [suffix.lower() for suffix in path.suffixes]
+    return "".join(suffixes[-2:] if suffixes[-1:] == [".gz"] else suffixes[-1:])

@@ -1,0 +1,67 @@
+"""Saved web pages (`.html`, `.htm`, `.html.gz`): the article's text and metadata.
+
+The body comes from trafilatura, tuned for precision: on the 88 pages of the
+article-extraction benchmark it scored F1 0.966, against 0.954 with its default
+settings and 0.684 for the page's whole text (bench/html_extraction.py). The
+metadata comes from our own BeautifulSoup reading (html_metadata.py).
+Charsets: a BOM, then the page's declared charset, then detection.
+"""
+from __future__ import annotations
+
+import gzip
+import re
+import zlib
+from collections.abc import Iterator
+
+import trafilatura
+from bs4 import BeautifulSoup, UnicodeDammit
+
+from ..text import join_paragraphs, paragraphs
+from .base import Entry, FileError, SourceFile
+from .html_metadata import read_metadata
+
+name = "html"
+version = 1
+endings = (".html", ".htm", ".xhtml", ".html.gz", ".htm.gz")
+MAX_PAGE_BYTES = 50 * 1024 * 1024
+
+_MARKUP = re.compile(rb"<\s*(?:!doctype\s+html|html|head|body|article|p|div)\b", re.IGNORECASE)
+
+
+def sniff(head: str) -> bool:
+    return bool(re.search(r"<\s*(?:!doctype\s+html|html)\b", head[:2048], re.IGNORECASE))
+
+
+def read(source: SourceFile) -> Iterator[Entry]:
+    data = _decompressed(source)
+    if not data.strip():
+        raise FileError("empty page")
+    if not _MARKUP.search(data[:65536]):
+        raise FileError("not an HTML page (no <html>, <body> or paragraph markup)")
+    text = UnicodeDammit(data, is_html=True).unicode_markup
+    if text is None:
+        raise FileError("could not decode the page in any charset")
+    soup = BeautifulSoup(text, "lxml")
+    metadata = read_metadata(soup)
+    extracted = trafilatura.extract(text, favor_precision=True, include_comments=False,
+                                    include_tables=True, deduplicate=False, url=metadata.url) or ""
+    body = join_paragraphs(paragraphs(extracted.replace("\n", "\n\n")))
+    if not body:
+        raise FileError("no article body found in the page")
+    labels = {name: (value,) for name, value in (("author", metadata.author), ("language", metadata.language)) if value}
+    yield source.article(metadata.url or "", title=metadata.title, body=body, date=metadata.date,
+                         source=metadata.source, url=metadata.url, labels=labels)
+
+
+def _decompressed(source: SourceFile) -> bytes:
+    """The page's bytes, gunzipped when they are gzip, refusing to inflate past MAX_PAGE_BYTES."""
+    if not source.data.startswith(b"\x1f\x8b"):
+        return source.data
+    inflater = zlib.decompressobj(wbits=16 + zlib.MAX_WBITS)
+    try:
+        data = inflater.decompress(source.data, MAX_PAGE_BYTES)
+    except zlib.error as error:
+        raise FileError(f"broken gzip data: {error}") from None
+    if inflater.unconsumed_tail:
+        raise FileError(f"the page inflates to more than {MAX_PAGE_BYTES // 2**20} MB; refusing to read it")
+    return data
