@@ -25,7 +25,7 @@ version = 1
 endings = (".html", ".htm", ".xhtml", ".html.gz", ".htm.gz")
 MAX_PAGE_BYTES = 50 * 1024 * 1024
 
-_MARKUP = re.compile(rb"<\s*(?:!doctype\s+html|html|head|body|article|p|div)\b", re.IGNORECASE)
+_MARKUP = re.compile(r"<\s*(?:!doctype\s+html|html|head|body|article|p|div)\b", re.IGNORECASE)
 
 
 def sniff(head: str) -> bool:
@@ -34,13 +34,13 @@ def sniff(head: str) -> bool:
 
 def read(source: SourceFile) -> Iterator[Entry]:
     data = _decompressed(source)
-    if not data.strip():
-        raise FileError("empty page")
-    if not _MARKUP.search(data[:65536]):
-        raise FileError("not an HTML page (no <html>, <body> or paragraph markup)")
-    text = UnicodeDammit(data, is_html=True).unicode_markup
+    text = UnicodeDammit(data, is_html=True).unicode_markup if data.strip() else ""
     if text is None:
         raise FileError("could not decode the page in any charset")
+    if not text.strip():
+        raise FileError("empty page")
+    if not _MARKUP.search(text[:65536]):
+        raise FileError("not an HTML page (no <html>, <body> or paragraph markup)")
     soup = BeautifulSoup(text, "lxml")
     metadata = read_metadata(soup)
     extracted = trafilatura.extract(text, favor_precision=True, include_comments=False,
@@ -64,4 +64,6 @@ def _decompressed(source: SourceFile) -> bytes:
         raise FileError(f"broken gzip data: {error}") from None
     if inflater.unconsumed_tail:
         raise FileError(f"the page inflates to more than {MAX_PAGE_BYTES // 2**20} MB; refusing to read it")
+    if not inflater.eof:
+        raise FileError("broken gzip data: the file ends before the compressed stream does")
     return data
