@@ -89,6 +89,7 @@ def test_run_together_names_are_split():
     assert split_names("Mobile, Alabama", "places") == ["Mobile", "Alabama"]
     assert split_names("Frankie Fredericks (Namibia", "people") == ["Frankie Fredericks", "Namibia"]
     assert split_names("Birmingham v Barnsley", "orgs") == ["Birmingham", "Barnsley"]
+    assert split_names("Apple Arcade: So", "orgs") == ["Apple Arcade", "So"]
     assert split_names("Goldman, Sachs", "orgs") == ["Goldman, Sachs"]
 
 

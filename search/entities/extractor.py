@@ -17,7 +17,7 @@ from .model import Mention, find_mentions, installed_model, load_model
 from .normalise import Entities, normalise_mentions, settle
 
 # Bump when the rules in normalise.py or gazetteer.py change what an article's entities are.
-RULES_VERSION = 5
+RULES_VERSION = 6
 CHUNK_ARTICLES = 128
 ROW_DIGIT_SHARE, SHORT_ROW_DIGIT_SHARE, SHORT_ROW_WORDS = 0.3, 0.2, 12
 

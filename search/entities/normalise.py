@@ -24,7 +24,7 @@ _EDGE_JUNK = re.compile(r"^[\s\"'(\[{<,.;:\-–—]+|[\s\"')\]}>,;:\-–—]+$")
 _HYPHEN_TAIL = re.compile(r"[-‐][a-z]+\b")
 _ACRONYM_DEFINITION = re.compile(r"([A-Z][\w.&'-]*(?:\s+(?:[A-Z][\w.&'-]*|of|for|and|the|on|de|du|des|la|le|&)){1,9})"
                                  r"\s+\(([A-Z][A-Za-z0-9&.]{1,9})\)")
-_SEPARATOR = re.compile(r"\s+[-–—]+\s+|\s*[()\[\]]\s*|\s+(?:v|vs\.?|or)(?:\s+|$)")
+_SEPARATOR = re.compile(r"\s+[-–—]+\s+|\s*[()\[\]]\s*|\s*:\s+|\s+(?:v|vs\.?|or)(?:\s+|$)")
 _LEADING_ROLE = re.compile(r"^(?:[a-z][a-z]{3,}\s+)+(?=[A-Z])")
 _LOWERCASE_WORD = re.compile(r"\b[a-z][a-z-]*\b")
 _EX_PREFIX = re.compile(r"^(?:ex|former)-", re.IGNORECASE)
@@ -66,8 +66,9 @@ def strip_leading_the(name: str) -> str:
 
 
 def split_names(name: str, kind: str) -> list[str]:
-    """Names the model ran together: across a spaced dash (`GERMANY - Bunds`) or a parenthesis
-    (`Frankie Fredericks (Namibia`) and, for places, a comma (`Mobile, Alabama` → `Mobile`, `Alabama`)."""
+    """Names the model ran together: across a spaced dash (`GERMANY - Bunds`), a parenthesis
+    (`Frankie Fredericks (Namibia`), a colon (`Apple Arcade: So`), "v" or "or", and for places
+    a comma (`Mobile, Alabama` → `Mobile`, `Alabama`)."""
     parts = _SEPARATOR.split(name)
     if kind == "places":
         parts = [piece for part in parts for piece in part.split(",")]
