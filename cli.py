@@ -86,7 +86,8 @@ def index(context: Context, paths: tuple[Path, ...], rebuild: bool, dry_run: boo
 
     Unchanged files are skipped without being read; articles whose file vanished
     from under a PATH are removed. Files are read as plain text (.txt), JSON Lines
-    (.jsonl), CSV (.csv) or newswire SGML (.sgm); a named file of another ending
+    (.jsonl), CSV (.csv), web pages (.html, .htm, .html.gz) or newswire SGML
+    (.sgm); a named file of another ending
     is recognised by its content.
 
     Exit status: 0 all indexed, 3 some files or entries had problems (the rest
