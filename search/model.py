@@ -32,6 +32,9 @@ class SearchRequest:
     page: int = 1
     per_page: int = 10
     facet_limit: int = 10
+    # Count each facet over the matches of every filter but its own, so that a page can offer
+    # a second source beside a selected one. Off by default: the contract counts all matches.
+    facets_leave_own_filter_out: bool = False
 
     def __post_init__(self) -> None:
         if self.sort not in SORTS:

@@ -149,3 +149,15 @@ def test_stats_describe_the_index(newsroom):
     assert (stats.articles, stats.first_date, stats.last_date, stats.sources, stats.files) == (
         5, "2023-12-31", "2024-02-20", 3, 1)
     assert stats.index_bytes > 0 and stats.last_indexed
+
+
+def test_multi_select_facets_count_each_facet_without_its_own_filter(newsroom):
+    plain = newsroom.search(SearchRequest(sources=("Wire A",)))
+    assert plain.facets["source"] == [FacetValue("Wire A", 2)]
+    multi = newsroom.search(SearchRequest(sources=("Wire A",), facets_leave_own_filter_out=True))
+    assert multi.total == plain.total == 2
+    assert multi.facets["source"] == [FacetValue("Wire A", 2), FacetValue("Wire C", 2), FacetValue("Wire B", 1)]
+    assert multi.facets["month"] == plain.facets["month"]
+    both = newsroom.search(SearchRequest(query="oil", sources=("Wire A",), date_from=dt.date(2024, 1, 1),
+                                         facets_leave_own_filter_out=True))
+    assert both.facets["source"] == [FacetValue("Wire A", 1), FacetValue("Wire B", 1)]

@@ -57,8 +57,15 @@ def within_dates(columns: Columns, docs: Sequence[int], start: int, end: int) ->
     return [doc for doc in docs if start <= days[doc] <= end]
 
 
-def all_facets(columns: Columns, docs: Sequence[int], limit: int) -> dict[str, list[FacetValue]]:
-    """The contract's five facets: source, people, orgs, places and month."""
-    facets = {facet: count_values(columns, facet, docs, limit) for facet in FACET_FIELDS if facet != "distributor"}
+def all_facets(columns: Columns, docs: Sequence[int], limit: int,
+               docs_by_facet: dict[str, Sequence[int]] | None = None) -> dict[str, list[FacetValue]]:
+    """The contract's five facets: source, people, orgs, places and month.
+
+    `docs_by_facet` gives some facets other documents to count over (for multi-select
+    facets: the matches of every filter but their own).
+    """
+    docs_by_facet = docs_by_facet or {}
+    facets = {facet: count_values(columns, facet, docs_by_facet.get(facet, docs), limit)
+              for facet in FACET_FIELDS if facet != "distributor"}
     facets["month"] = count_months(columns, docs)
     return facets

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import heapq
 import threading
+from dataclasses import dataclass
 from pathlib import Path
 
 from whoosh import query as wq
@@ -15,6 +16,20 @@ from .query import filter_query, highlight_terms, make_parser, parse_query
 from .schema import from_stored
 from .snippets import SnippetMaker
 from .store import IndexStore
+
+
+@dataclass(frozen=True)
+class Selection:
+    """Documents matching the query and date range (`base`, in index order) and, per facet field,
+    the documents its filter lets through."""
+
+    base: list[int]
+    filters: dict[str, set[int]]
+
+    def matches(self, leaving_out: str | None = None) -> list[int]:
+        """The documents every filter lets through, but the one named by `leaving_out`."""
+        applied = [docs for field, docs in self.filters.items() if field != leaving_out]
+        return [doc for doc in self.base if all(doc in docs for docs in applied)] if applied else self.base
 
 
 class IndexSearcher:
@@ -37,7 +52,8 @@ class IndexSearcher:
 
     def search(self, request: SearchRequest) -> SearchResult:
         user_query = parse_query(self._parser, request.query)
-        docs = self._matching_docs(user_query, request)
+        selection = self._select(user_query, request)
+        docs = selection.matches()
         total = len(docs)
         wanted = request.page * request.per_page
         if request.effective_sort == "relevance":
@@ -47,13 +63,15 @@ class IndexSearcher:
             ranked = [(doc, None) for doc in self._by_date(docs, wanted, newest=request.effective_sort == "newest")]
         page = ranked[(request.page - 1) * request.per_page: wanted]
         snippets = SnippetMaker(self._index.schema["body"].analyzer, highlight_terms(user_query, self._searcher.reader()))
+        facet_docs = {field: selection.matches(leaving_out=field) for field in selection.filters} \
+            if request.facets_leave_own_filter_out else {}
         return SearchResult(
             query=request.query,
             total=total,
             page=request.page,
             per_page=request.per_page,
             hits=[self._hit(doc, score, snippets) for doc, score in page],
-            facets=all_facets(self.columns, docs, request.facet_limit),
+            facets=all_facets(self.columns, docs, request.facet_limit, facet_docs),
         )
 
     def article(self, article_id: str) -> Article | None:
@@ -76,16 +94,16 @@ class IndexSearcher:
             location=str(self.store.root),
         )
 
-    def _matching_docs(self, user_query: wq.Query, request: SearchRequest) -> list[int]:
-        """Document numbers matching the query and every filter, in index order."""
-        clauses = [user_query] + [filter_query(field, values) for field, values in request.filters().items() if values]
-        combined = clauses[0] if len(clauses) == 1 else wq.And(clauses)
-        docs = sorted(self._searcher.docs_for_query(combined))
+    def _select(self, user_query: wq.Query, request: SearchRequest) -> Selection:
+        """The documents matching the query and dates, and those passing each facet filter."""
+        docs = sorted(self._searcher.docs_for_query(user_query))
         if request.date_from or request.date_to:
             start = day_number(request.date_from) if request.date_from else 1
             end = day_number(request.date_to) if request.date_to else 99_999_999
             docs = within_dates(self.columns, docs, start, end)
-        return docs
+        filters = {field: set(self._searcher.docs_for_query(filter_query(field, values)))
+                   for field, values in request.filters().items() if values}
+        return Selection(docs, filters)
 
     def _by_date(self, docs: list[int], count: int, *, newest: bool) -> list[int]:
         """The first `count` documents by date; undated ones come last either way."""
