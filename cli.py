@@ -265,9 +265,25 @@ def stats(context: Context, as_json: bool) -> None:
 @cli.command()
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
 @click.option("--port", type=click.IntRange(1, 65535), default=8000, show_default=True, help="Port to listen on.")
-def serve(host: str, port: int) -> None:
-    """Serve the search pages and JSON API (not built yet)."""
-    fail("the web front end is not built yet; search from the command line meanwhile: news-search search QUERY")
+@click.option("--threads", type=click.IntRange(1, 64), default=8, show_default=True, help="Worker threads.")
+@click.pass_obj
+def serve(context: Context, host: str, port: int, threads: int) -> None:
+    """Serve the search pages and the JSON API with waitress.
+
+    Articles indexed while it runs appear without a restart.
+
+    \b
+    Example:
+        news-search serve --port 8080
+    """
+    import waitress
+
+    from web import create_app
+
+    context.open_index()  # fail now, with the message that says how to build one
+    click.echo(f"Serving {context.location} on http://{host}:{port}/ (Ctrl-C to stop)", err=True)
+    waitress.serve(create_app({"INDEX": str(context.location)}), host=host, port=port, threads=threads,
+                   ident="news-search")
 
 
 if __name__ == "__main__":

@@ -1,1 +1,41 @@
-"""The Flask front end (search pages and JSON API); not built yet."""
+"""The web front end: search pages and a JSON API over the `search` library.
+
+`create_app(config)` builds the Flask application: `pages` (HTML), `api` (JSON),
+`errors` (one handler for both, and the security headers). Each server thread
+keeps its own searcher, reopened when the index changes, so new articles show
+up without a restart.
+"""
+from __future__ import annotations
+
+from flask import Flask
+from flask.json.provider import DefaultJSONProvider
+
+from search import NewsIndex
+from search.config import index_dir
+
+from . import api, errors, pages
+
+
+class HtmlSafeJSONProvider(DefaultJSONProvider):
+    """JSON whose strings never contain a raw `<`, `>`, `&` or `'`: the same data once parsed, but
+    harmless even where a browser is tricked into reading a response as HTML."""
+
+    sort_keys = False
+
+    def dumps(self, obj, **kwargs) -> str:
+        return (super().dumps(obj, **kwargs).replace("<", "\\u003c").replace(">", "\\u003e")
+                .replace("&", "\\u0026").replace("'", "\\u0027"))
+
+
+def create_app(config: dict | None = None) -> Flask:
+    """The application; `config` may set INDEX (the index directory) and any Flask setting."""
+    app = Flask(__name__)
+    app.json = HtmlSafeJSONProvider(app)
+    app.config.from_mapping(INDEX=str(index_dir()), MAX_PER_PAGE=100)
+    if config:
+        app.config.from_mapping(config)
+    app.extensions["news_index"] = NewsIndex(app.config["INDEX"])
+    app.register_blueprint(pages.blueprint)
+    app.register_blueprint(api.blueprint)
+    errors.init_app(app)
+    return app

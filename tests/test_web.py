@@ -1,0 +1,170 @@
+"""The web front end through Flask's test client: routes, errors, escaping, facets, freshness."""
+import re
+
+import pytest
+
+from search import Article, IndexStore, index_paths
+from search.index.writing import Batch
+from web import create_app
+
+from .conftest import SEEDS, write_jsonl
+
+XSS = ['<script>alert(1)</script>', '"><img src=x onerror=alert(1)>', "javascript:alert(1)",
+       "<svg onload=alert(1)>", "'><a href=javascript:alert(1)>x</a>"]
+XSS_URL = "javascript:alert(document.cookie)"
+JAVASCRIPT_LINK = re.compile(r"<a\b[^>]*\bhref\s*=\s*[\"']?\s*javascript:", re.IGNORECASE)
+MARKUP_PAYLOADS = [payload for payload in XSS if any(ch in payload for ch in "<>\"")]
+
+
+@pytest.fixture
+def index_dir(tmp_path):
+    folder = tmp_path / "articles"
+    folder.mkdir()
+    write_jsonl(folder / "wire.jsonl", [
+        {"id": f"n{n}", "title": f"Oil story {n}", "date": f"2024-0{1 + n % 3}-1{n}", "source": ["Wire A", "Wire B"][n % 2],
+         "body": f"Oil prices moved on day {n} as traders watched the harbour."} for n in range(6)
+    ] + [{"id": f"x{n}", "title": payload, "source": payload, "url": XSS_URL, "date": "2024-05-01",
+          "body": f"Harbour news {payload} with oil and more {payload} text."} for n, payload in enumerate(XSS)])
+    store = IndexStore(tmp_path / "index")
+    index_paths(store, [folder, SEEDS])
+    with Batch(store, store.current_generation()) as batch:  # entity names only the model could give otherwise
+        batch.add(Article(id="evil-entities", file="/nowhere", path="evil", title="Entity names", body="Oil harbour.",
+                          people=tuple(XSS), orgs=tuple(XSS), places=tuple(XSS)))
+    return store.root
+
+
+@pytest.fixture
+def client(index_dir):
+    return create_app({"INDEX": str(index_dir), "TESTING": True}).test_client()
+
+
+def test_search_page_lists_hits_with_facets_histogram_and_headers(client):
+    response = client.get("/search?q=oil")
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert "Oil story 0" in page and "<mark>Oil</mark>" in page
+    assert 'href="/search?q=oil&amp;source=Wire+A"' in page
+    assert page.count("<rect") == 4  # January to March, and May
+    assert "Search syntax" in page
+    assert response.headers["Content-Security-Policy"].startswith("default-src 'none'")
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+    assert response.headers["Referrer-Policy"] == "same-origin"
+
+
+def test_home_page_browses_newest_first(client):
+    page = client.get("/").get_data(as_text=True)
+    titles = re.findall(r'<h3><a href="/articles/[^"]+">([^<]+)</a>', page)
+    assert titles[0].startswith("South Korea") and len(titles) == 10
+
+
+def test_histogram_bars_narrow_to_their_month(client):
+    page = client.get("/search?q=oil+story").get_data(as_text=True)
+    assert '<a href="/search?q=oil+story&amp;from=2024-01&amp;to=2024-01"><title>Jan 2024: 2</title>' in page
+
+
+def test_multi_select_keeps_the_other_sources_on_offer(client):
+    page = client.get("/search?q=oil+story&source=Wire+A").get_data(as_text=True)
+    assert re.search(r'class="selected"[^>]*>\s*<span class="check">☑</span> Wire A</a>\s*<span class="count">3', page)
+    assert 'href="/search?q=oil+story&amp;source=Wire+A&amp;source=Wire+B"' in page
+    assert "3 articles" in page
+    both = client.get("/search?q=oil+story&source=Wire+A&source=Wire+B").get_data(as_text=True)
+    assert "6 articles" in both
+    assert 'href="/search?q=oil+story&amp;source=Wire+B" title="Remove this filter">source: Wire A ✕' in both
+
+
+def test_article_page_shows_the_text_and_links_entities(client):
+    article_id = client.get("/api/search?q=zelensky").get_json()["hits"][0]["id"]
+    page = client.get(f"/articles/{article_id}").get_data(as_text=True)
+    assert "<p>The agency suggested that these forces" in page
+    assert 'href="/search?person=Volodymyr+Zelensky"' in page
+    assert 'href="/search?place=Donetsk"' in page
+
+
+def test_api_matches_the_contract(client):
+    data = client.get("/api/search?q=north+korea&per_page=5").get_json()
+    assert list(data) == ["query", "total", "page", "per_page", "hits", "facets"]
+    assert (data["total"], data["per_page"]) == (1, 5)
+    assert list(data["facets"]) == ["source", "people", "orgs", "places", "month"]
+    article = client.get(f"/api/articles/{data['hits'][0]['id']}").get_json()
+    assert article["source"] == "Khaama Press" and article["body"].startswith("South Korea")
+    stats = client.get("/api/stats").get_json()
+    assert stats["articles"] == 13 and "location" not in stats
+
+
+def test_api_facets_count_all_matches(client):
+    data = client.get("/api/search?q=oil+story&source=Wire+A").get_json()
+    assert data["facets"]["source"] == [{"value": "Wire A", "count": 3}]
+
+
+@pytest.mark.parametrize("query, message", [
+    ("q=colour:red", "unknown field 'colour'"), ("page=0", "page must be between 1 and 10000"),
+    ("page=abc", "page must be a whole number"),
+    ("from=2024-13", "not a real date"), ("from=2024-03&to=2024-01", "the date range is empty"),
+    ("sort=random", "unknown sort"), ("q=" + "x" * 3000, "the limit is 2000"),
+])
+def test_bad_parameters_are_400s_with_a_reason(client, query, message):
+    api = client.get(f"/api/search?{query}")
+    assert api.status_code == 400 and message in api.get_json()["error"]
+    page = client.get(f"/search?{query}")
+    assert page.status_code == 400 and message.replace("'", "&#39;") in page.get_data(as_text=True)
+
+
+def test_api_pages_hold_at_most_100_hits(client):
+    assert client.get("/api/search?per_page=100").status_code == 200
+    assert client.get("/api/search?per_page=101").get_json() == {"error": "per_page must be between 1 and 100, not 101"}
+
+
+def test_unknown_things_are_404s(client):
+    assert client.get("/api/articles/nope").get_json() == {"error": "no article with id 'nope'"}
+    assert client.get("/articles/nope").status_code == 404
+    assert client.get("/no/such/page").status_code == 404
+    assert client.get("/api/nothing").get_json()["error"]
+
+
+def test_no_write_endpoints(client):
+    assert client.post("/api/search").status_code == 405
+    assert client.delete("/api/articles/x").status_code == 405
+
+
+def test_a_missing_index_is_a_503_not_a_500(tmp_path):
+    client = create_app({"INDEX": str(tmp_path / "none")}).test_client()
+    assert client.get("/api/search").status_code == 503
+    assert client.get("/api/search").get_json() == {"error": "the search index has not been built yet"}
+    assert client.get("/").status_code == 503
+
+
+@pytest.mark.parametrize("path", ["/search?q=harbour", "/search?q=harbour&page=2", "/search?q=entity+names",
+                                  "/api/search?q=harbour&per_page=20"])
+def test_nothing_from_articles_comes_back_unescaped(client, path):
+    body = client.get(path).get_data(as_text=True)
+    assert client.get(path).status_code == 200
+    for payload in MARKUP_PAYLOADS:
+        assert payload not in body
+    assert "<script" not in body.lower() and "<svg onload" not in body.lower()
+    assert not JAVASCRIPT_LINK.search(body)
+
+
+def test_article_pages_escape_everything_and_never_link_javascript(client):
+    ids = [hit["id"] for hit in client.get("/api/search?q=harbour+news&per_page=20").get_json()["hits"]]
+    assert len(ids) == 5
+    for article_id in ids + ["evil-entities"]:
+        body = client.get(f"/articles/{article_id}").get_data(as_text=True)
+        assert "<script>" not in body and "<svg onload" not in body and "<img src=x" not in body
+        assert not JAVASCRIPT_LINK.search(body) and "original</a>" not in body
+
+
+@pytest.mark.parametrize("payload", MARKUP_PAYLOADS)
+def test_queries_are_escaped_on_the_page_and_in_the_api(client, payload):
+    for path in ("/search", "/api/search"):
+        response = client.get(path, query_string={"q": payload})
+        assert response.status_code in (200, 400)
+        assert payload not in response.get_data(as_text=True)
+
+
+def test_articles_indexed_while_the_app_runs_appear_without_a_restart(client, index_dir, tmp_path):
+    assert client.get("/api/search?q=zeppelin").get_json()["total"] == 0
+    folder = tmp_path / "later"
+    folder.mkdir()
+    (folder / "z.txt").write_text("Zeppelin returns\n\nA zeppelin flew over the harbour.")
+    index_paths(IndexStore(index_dir), [folder])
+    assert client.get("/api/search?q=zeppelin").get_json()["total"] == 1

@@ -1,0 +1,31 @@
+"""The JSON API: the same objects as `news-search … --json`."""
+from __future__ import annotations
+
+from flask import Blueprint, abort, jsonify, request
+
+from .requests import news_index, search_request
+
+blueprint = Blueprint("api", __name__, url_prefix="/api")
+
+
+@blueprint.get("/search")
+def search():
+    """Search results, as in the contract (`per_page` up to 100)."""
+    return jsonify(news_index().search(search_request(request.args, page_view=False)).to_dict())
+
+
+@blueprint.get("/articles/<article_id>")
+def article(article_id: str):
+    """One article with its full text."""
+    found = news_index().article(article_id)
+    if found is None:
+        abort(404, f"no article with id {article_id!r}")
+    return jsonify(found.to_dict())
+
+
+@blueprint.get("/stats")
+def stats():
+    """Counts and dates of the index."""
+    figures = news_index().stats().to_dict()
+    figures.pop("location")  # where the index lives on the server is not the client's business
+    return jsonify(figures)

@@ -1,0 +1,41 @@
+"""One place for failures and headers: JSON errors under /api, pages elsewhere, never a traceback."""
+from __future__ import annotations
+
+from flask import Flask, jsonify, render_template, request
+from werkzeug.exceptions import HTTPException
+
+from search import IndexMissingError, QuerySyntaxError
+
+CONTENT_SECURITY_POLICY = ("default-src 'none'; style-src 'self'; img-src 'self' data:; form-action 'self'; "
+                           "base-uri 'none'; frame-ancestors 'none'")
+
+
+def init_app(app: Flask) -> None:
+    app.register_error_handler(QuerySyntaxError, lambda error: _respond(400, str(error)))
+    app.register_error_handler(IndexMissingError,
+                               lambda error: _respond(503, "the search index has not been built yet"))
+    app.register_error_handler(HTTPException, lambda error: _respond(error.code or 500, error.description))
+    app.register_error_handler(Exception, _unexpected)
+    app.after_request(_security_headers)
+
+
+def _unexpected(error: Exception):
+    # A bug on our side: log it for the operator, show the client nothing of it.
+    from flask import current_app
+
+    current_app.logger.exception("unexpected error on %s", request.path)
+    return _respond(500, "something went wrong on our side")
+
+
+def _respond(status: int, message: str):
+    if request.path.startswith("/api/"):
+        return jsonify({"error": message}), status
+    return render_template("error.html", status=status, message=message), status
+
+
+def _security_headers(response):
+    response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Referrer-Policy"] = "same-origin"
+    response.headers["X-Frame-Options"] = "DENY"
+    return response

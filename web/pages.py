@@ -1,0 +1,157 @@
+"""The search page and the article page. Every state of a search lives in its URL."""
+from __future__ import annotations
+
+import calendar
+import re
+import time
+from dataclasses import dataclass
+from urllib.parse import urlencode, urlsplit
+
+from flask import Blueprint, abort, render_template, request
+from markupsafe import Markup, escape
+
+from search import SearchResult
+from search.model import FacetValue
+
+from .requests import FILTER_PARAMETERS, news_index, search_request
+
+blueprint = Blueprint("pages", __name__)
+
+FACET_TITLES = {"source": "Source", "people": "People", "orgs": "Organisations", "places": "Places"}
+FACET_PARAMETERS = {"source": "source", "people": "person", "orgs": "org", "places": "place"}
+_ONLY_MARKS = re.compile(r"</?mark>")
+
+
+@blueprint.get("/")
+@blueprint.get("/search")
+def search():
+    """The search page: query box, facets, month histogram, hits."""
+    started = time.perf_counter()
+    result = news_index().search(search_request(request.args, page_view=True))
+    links = Links(request.args.to_dict(flat=False))
+    return render_template("search.html", result=result, links=links, args=request.args,
+                           facets=facet_boxes(result, links), histogram=histogram(result.facets["month"], links),
+                           chips=links.chips(), pages=links.pages(result),
+                           seconds=time.perf_counter() - started)
+
+
+@blueprint.get("/articles/<article_id>")
+def article(article_id: str):
+    """One article in full, with its entities as links to searches."""
+    found = news_index().article(article_id)
+    if found is None:
+        abort(404, f"there is no article with id {article_id!r}")
+    return render_template("article.html", article=found, links=Links({}), source_url=web_url(found.url))
+
+
+def safe_snippet(snippet: str) -> Markup:
+    """A snippet as markup, trusting only what the library promises: escaped text and bare <mark> tags."""
+    if "<" in _ONLY_MARKS.sub("", snippet) or ">" in _ONLY_MARKS.sub("", snippet):
+        return escape(snippet)
+    return Markup(snippet)
+
+
+def web_url(url: str | None) -> str | None:
+    """`url` when it is a plain http(s) link, so that `javascript:` and friends never become links."""
+    return url if url and urlsplit(url.strip()).scheme in ("http", "https") else None
+
+
+blueprint.add_app_template_filter(safe_snippet, "snippet")
+
+
+class Links:
+    """URLs of the search page derived from the current one: toggles, removals, pages."""
+
+    def __init__(self, params: dict[str, list[str]]) -> None:
+        self.params = {key: [value for value in values if value != ""] for key, values in params.items()}
+
+    def url(self, **changes: list[str] | str | None) -> str:
+        params = dict(self.params)
+        params.pop("page", None)
+        for key, value in changes.items():
+            if value is None or value == []:
+                params.pop(key, None)
+            else:
+                params[key] = value if isinstance(value, list) else [value]
+        query = urlencode([(key, value) for key, values in params.items() for value in values])
+        return f"/search?{query}" if query else "/search"
+
+    def toggle(self, parameter: str, value: str) -> str:
+        """The URL with `value` added to, or removed from, the filter `parameter`."""
+        current = self.params.get(parameter, [])
+        chosen = [v for v in current if v != value] if value in current else [*current, value]
+        return self.url(**{parameter: chosen})
+
+    def selected(self, parameter: str, value: str) -> bool:
+        return value in self.params.get(parameter, [])
+
+    def chips(self) -> list[tuple[str, str]]:
+        """(label, URL without it) for every filter in force."""
+        found = []
+        for parameter in FILTER_PARAMETERS:
+            for value in self.params.get(parameter, []):
+                found.append((f"{parameter}: {value}", self.toggle(parameter, value)))
+        for parameter, label in (("from", "from"), ("to", "to")):
+            for value in self.params.get(parameter, []):
+                found.append((f"{label} {value}", self.url(**{parameter: None})))
+        return found
+
+    def month(self, month: str) -> str:
+        """The URL narrowed to one month (`YYYY-MM`)."""
+        return self.url(**{"from": month, "to": month})
+
+    def pages(self, result: SearchResult) -> list[tuple[str, str | None]]:
+        """(label, URL or None for the current page) around the current page."""
+        last = max(1, -(-result.total // result.per_page))
+        numbers = sorted({1, last, *range(max(1, result.page - 2), min(last, result.page + 2) + 1)})
+        params = {key: values for key, values in self.params.items() if key != "page"}
+        links = []
+        for number in numbers:
+            query = urlencode([(k, v) for k, values in {**params, "page": [str(number)]}.items() for v in values])
+            links.append((str(number), None if number == result.page else f"/search?{query}"))
+        return links if last > 1 else []
+
+
+@dataclass(frozen=True)
+class FacetBox:
+    name: str
+    title: str
+    parameter: str
+    values: list[tuple[FacetValue, bool, str]]
+    more_url: str | None
+
+
+def facet_boxes(result: SearchResult, links: Links) -> list[FacetBox]:
+    boxes = []
+    for name, title in FACET_TITLES.items():
+        parameter = FACET_PARAMETERS[name]
+        values = [(value, links.selected(parameter, value.value), links.toggle(parameter, value.value))
+                  for value in result.facets.get(name, [])]
+        more = links.url(more="1") if len(values) >= 10 and not links.params.get("more") else None
+        if values:
+            boxes.append(FacetBox(name, title, parameter, values, more))
+    return boxes
+
+
+@dataclass(frozen=True)
+class Bar:
+    label: str
+    count: int
+    x: float
+    height: float
+    url: str
+
+
+def histogram(months: list[FacetValue], links: Links, width: int = 600, height: int = 80) -> list[Bar]:
+    """One bar per month of the matches, in date order, each a link narrowing the search to its month."""
+    if not months:
+        return []
+    tallest = max(month.count for month in months)
+    step = width / len(months)
+    bars = []
+    for index, month in enumerate(months):
+        year, number = month.value.split("-")
+        label = f"{calendar.month_abbr[int(number)]} {year}: {month.count}"
+        bars.append(Bar(label, month.count, index * step, max(1.0, height * month.count / tallest),
+                        links.month(month.value)))
+    return bars

@@ -1,0 +1,46 @@
+"""Turning a URL's query string into a SearchRequest, the same way for pages and the API."""
+from __future__ import annotations
+
+from flask import current_app
+from werkzeug.datastructures import MultiDict
+
+from search import NewsIndex, QuerySyntaxError, SearchRequest
+
+FILTER_PARAMETERS = {"source": "sources", "person": "people", "org": "orgs", "place": "places"}
+MORE_FACET_VALUES = 50
+
+
+def news_index() -> NewsIndex:
+    return current_app.extensions["news_index"]
+
+
+def search_request(args: MultiDict, *, page_view: bool) -> SearchRequest:
+    """The request a URL describes. Pages use multi-select facets and a fixed page size;
+    the API counts facets over all matches and takes `per_page` (1 to MAX_PER_PAGE)."""
+    filters = {field: tuple(value for value in args.getlist(name) if value.strip())
+               for name, field in FILTER_PARAMETERS.items()}
+    per_page = 10 if page_view else _integer(args, "per_page", 10, 1, current_app.config["MAX_PER_PAGE"])
+    return SearchRequest.from_text(
+        query=args.get("q", ""),
+        date_from=args.get("from") or None,
+        date_to=args.get("to") or None,
+        sort=args.get("sort") or "relevance",
+        page=_integer(args, "page", 1, 1, 10_000),
+        per_page=per_page,
+        facet_limit=MORE_FACET_VALUES if page_view and args.get("more") else 10,
+        facets_leave_own_filter_out=page_view,
+        **filters,
+    )
+
+
+def _integer(args: MultiDict, name: str, default: int, low: int, high: int) -> int:
+    text = args.get(name)
+    if text is None or text == "":
+        return default
+    try:
+        value = int(text)
+    except ValueError:
+        raise QuerySyntaxError(f"{name} must be a whole number, not {text[:20]!r}") from None
+    if not low <= value <= high:
+        raise QuerySyntaxError(f"{name} must be between {low} and {high}, not {value}")
+    return value
