@@ -1,0 +1,90 @@
+"""End to end in a real headless Chromium (Debian's), driven by Playwright, against `news-search serve`."""
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from cli import cli
+
+from .conftest import ROOT, SEEDS, write_jsonl
+
+CHROMIUM = "/usr/bin/chromium"
+playwright_api = pytest.importorskip("playwright.sync_api", reason="Playwright for Python is not installed")
+pytestmark = pytest.mark.skipif(not Path(CHROMIUM).exists(),
+                                reason=f"{CHROMIUM} is missing: make test installs Debian's chromium where it can")
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+
+
+@pytest.fixture
+def server(tmp_path):
+    folder = tmp_path / "articles"
+    folder.mkdir()
+    write_jsonl(folder / "wire.jsonl", [
+        {"id": f"n{n}", "title": f"Oil story {n}", "date": f"2024-0{1 + n % 3}-1{n}", "source": ["Wire A", "Wire B"][n % 2],
+         "body": f"Oil prices moved on day {n} in Rotterdam as traders watched the harbour."} for n in range(8)])
+    index = tmp_path / "index"
+    assert CliRunner().invoke(cli, ["--index", str(index), "index", str(folder), str(SEEDS), "-q"]).exit_code == 0
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    process = subprocess.Popen([sys.executable, str(ROOT / "cli.py"), "--index", str(index), "serve", "--port",
+                                str(port)], stderr=subprocess.DEVNULL)
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 30
+    while True:
+        try:
+            urllib.request.urlopen(f"{base}/api/stats", timeout=5).close()
+            break
+        except OSError:
+            if time.monotonic() > deadline:
+                process.kill()
+                raise
+            time.sleep(0.2)
+    yield base
+    process.terminate()
+    process.wait(timeout=10)
+
+
+def test_search_facet_histogram_and_article_in_a_browser(server, tmp_path):
+    shots = tmp_path / "screenshots"
+    shots.mkdir()
+    with playwright_api.sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS,
+                                             env={**os.environ, "HOME": str(tmp_path)})
+        page = browser.new_page(viewport={"width": 1280, "height": 900})
+        page.goto(server + "/")
+        page.fill("input[name=q]", "oil")
+        page.press("input[name=q]", "Enter")
+        page.wait_for_url("**/search?q=oil")
+        assert "8 articles match" in page.inner_text(".summary")
+        page.screenshot(path=str(shots / "1-search.png"), full_page=True)
+
+        page.click(".facet a:has-text('Wire A')")
+        page.wait_for_url("**source=Wire+A**")
+        assert "4 articles match" in page.inner_text(".summary")
+        assert "source: Wire A" in page.inner_text(".chips")
+        page.screenshot(path=str(shots / "2-facet.png"), full_page=True)
+
+        page.click(".histogram a >> nth=0")
+        page.wait_for_url("**from=2024-01**")
+        assert "to=2024-01" in page.url
+        page.screenshot(path=str(shots / "3-month.png"), full_page=True)
+
+        page.click(".hit h3 a >> nth=0")
+        page.wait_for_url("**/articles/**")
+        assert page.inner_text("h1").startswith("Oil story")
+        page.screenshot(path=str(shots / "4-article.png"), full_page=True)
+        browser.close()
+    assert sorted(path.name for path in shots.iterdir()) == ["1-search.png", "2-facet.png", "3-month.png",
+                                                              "4-article.png"]
+    keep = os.environ.get("NEWS_SEARCH_SCREENSHOTS")
+    if keep:
+        shutil.copytree(shots, keep, dirs_exist_ok=True)
