@@ -11,7 +11,7 @@ from .errors import QuerySyntaxError
 Sort = Literal["relevance", "newest", "oldest"]
 SORTS: tuple[str, ...] = ("relevance", "newest", "oldest")
 FACETS: tuple[str, ...] = ("source", "people", "orgs", "places", "month")
-MAX_PER_PAGE = 100
+MAX_PER_PAGE = 1000
 
 
 @dataclass(frozen=True)

@@ -95,6 +95,7 @@ def test_search_without_an_index_says_how_to_make_one(run, tmp_path):
     (["search", "oil", "--from", "2024-13"], "not a real date"),
     (["search", "oil", "--sort", "random"], "Invalid value for '--sort'"),
     (["search", "oil", "--limit", "0"], "Invalid value for '--limit'"),
+    (["search", "oil", "--limit", "1001"], "Invalid value for '--limit'"),
     (["index", "/no/such/folder"], "does not exist"),
 ])
 def test_usage_errors_exit_2_with_the_reason(run, args, message):

@@ -91,6 +91,16 @@ def test_api_matches_the_contract(client):
     assert stats["articles"] == 13 and "location" not in stats
 
 
+def test_openapi_describes_every_api_route_and_validates_a_real_response(client):
+    jsonschema = pytest.importorskip("jsonschema")
+    spec = client.get("/api/openapi.json").get_json()
+    assert set(spec["paths"]) == {"/api/search", "/api/articles/{id}", "/api/stats"}
+    for path, schema in (("/api/search?q=korea", "SearchResult"), ("/api/stats", "Stats"),
+                         ("/api/articles/evil-entities", "Article"), ("/api/search?page=0", "Error")):
+        jsonschema.validate(client.get(path).get_json(), {"$ref": f"#/components/schemas/{schema}",
+                                                          "components": spec["components"]})
+
+
 def test_api_facets_count_all_matches(client):
     data = client.get("/api/search?q=oil+story&source=Wire+A").get_json()
     assert data["facets"]["source"] == [{"value": "Wire A", "count": 3}]

@@ -14,6 +14,7 @@ from search import NewsIndex
 from search.config import index_dir
 
 from . import api, errors, pages
+from .requests import API_MAX_PER_PAGE
 
 
 class HtmlSafeJSONProvider(DefaultJSONProvider):
@@ -31,7 +32,7 @@ def create_app(config: dict | None = None) -> Flask:
     """The application; `config` may set INDEX (the index directory) and any Flask setting."""
     app = Flask(__name__)
     app.json = HtmlSafeJSONProvider(app)
-    app.config.from_mapping(INDEX=str(index_dir()), MAX_PER_PAGE=100)
+    app.config.from_mapping(INDEX=str(index_dir()), MAX_PER_PAGE=API_MAX_PER_PAGE)
     if config:
         app.config.from_mapping(config)
     app.extensions["news_index"] = NewsIndex(app.config["INDEX"])

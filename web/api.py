@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, jsonify, request
 
+from .openapi import SPEC
 from .requests import news_index, search_request
 
 blueprint = Blueprint("api", __name__, url_prefix="/api")
@@ -21,6 +22,12 @@ def article(article_id: str):
     if found is None:
         abort(404, f"no article with id {article_id!r}")
     return jsonify(found.to_dict())
+
+
+@blueprint.get("/openapi.json")
+def openapi():
+    """The OpenAPI description of this API."""
+    return jsonify(SPEC)
 
 
 @blueprint.get("/stats")

@@ -8,6 +8,7 @@ from search import NewsIndex, QuerySyntaxError, SearchRequest
 
 FILTER_PARAMETERS = {"source": "sources", "person": "people", "org": "orgs", "place": "places"}
 MORE_FACET_VALUES = 50
+API_MAX_PER_PAGE = 100
 
 
 def news_index() -> NewsIndex:

@@ -1,0 +1,86 @@
+"""The OpenAPI 3.1 description of the JSON API, written as data next to the routes it describes."""
+from __future__ import annotations
+
+from search.model import SORTS
+
+from .requests import API_MAX_PER_PAGE
+
+_FILTERS = [
+    ("q", "Query: words (AND), OR, NOT, \"phrases\", prefix*, field:value. Empty lists everything, newest first."),
+    ("source", "Only this source; repeat to OR."), ("person", "Only articles naming this person; repeat to OR."),
+    ("org", "Only articles naming this organisation; repeat to OR."),
+    ("place", "Only articles naming this place; repeat to OR."),
+    ("from", "From this date, inclusive: YYYY, YYYY-MM or YYYY-MM-DD."),
+    ("to", "Up to this date, inclusive: YYYY, YYYY-MM or YYYY-MM-DD."),
+]
+
+
+def _parameter(name: str, description: str, schema: dict | None = None) -> dict:
+    repeated = name in ("source", "person", "org", "place")
+    return {"name": name, "in": "query", "required": False, "description": description,
+            "schema": {"type": "array", "items": {"type": "string"}} if repeated else (schema or {"type": "string"}),
+            **({"explode": True} if repeated else {})}
+
+
+_STRINGS = {"type": "array", "items": {"type": "string"}}
+_FACET = {"type": "array", "items": {"type": "object", "required": ["value", "count"],
+                                     "properties": {"value": {"type": "string"}, "count": {"type": "integer"}}}}
+_ARTICLE_FIELDS = {
+    "id": {"type": "string"}, "title": {"type": "string"},
+    "date": {"type": ["string", "null"], "format": "date"}, "source": {"type": ["string", "null"]},
+    "distributor": {"type": ["string", "null"]}, "url": {"type": ["string", "null"]}, "path": {"type": "string"},
+    "people": _STRINGS, "orgs": _STRINGS, "places": _STRINGS,
+}
+_ERROR = {"description": "A bad parameter or query, or an unknown article",
+          "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}
+
+
+def _json(schema: str) -> dict:
+    return {"description": "OK", "content": {"application/json": {"schema": {"$ref": f"#/components/schemas/{schema}"}}}}
+
+
+SPEC = {
+    "openapi": "3.1.0",
+    "info": {"title": "news-search", "version": "1",
+             "description": "Full-text, faceted search over news articles. Read only."},
+    "paths": {
+        "/api/search": {"get": {
+            "summary": "Search articles, with exact facet counts over all matches",
+            "parameters": [_parameter(name, text) for name, text in _FILTERS] + [
+                _parameter("sort", "Order of hits.", {"type": "string", "enum": list(SORTS), "default": "relevance"}),
+                _parameter("page", "Page of hits.", {"type": "integer", "minimum": 1, "maximum": 10000, "default": 1}),
+                _parameter("per_page", "Hits per page.",
+                           {"type": "integer", "minimum": 1, "maximum": API_MAX_PER_PAGE, "default": 10}),
+            ],
+            "responses": {"200": _json("SearchResult"), "400": _ERROR, "503": _ERROR},
+        }},
+        "/api/articles/{id}": {"get": {
+            "summary": "One article with its full text",
+            "parameters": [{"name": "id", "in": "path", "required": True, "schema": {"type": "string"}}],
+            "responses": {"200": _json("Article"), "404": _ERROR, "503": _ERROR},
+        }},
+        "/api/stats": {"get": {"summary": "Counts and dates of the index",
+                               "responses": {"200": _json("Stats"), "503": _ERROR}}},
+    },
+    "components": {"schemas": {
+        "Error": {"type": "object", "required": ["error"], "properties": {"error": {"type": "string"}}},
+        "Hit": {"type": "object", "required": [*_ARTICLE_FIELDS, "score", "snippet"], "properties": {
+            **_ARTICLE_FIELDS, "score": {"type": ["number", "null"]},
+            "snippet": {"type": "string", "description": "HTML: everything escaped except <mark> and </mark>."}}},
+        "Article": {"type": "object", "required": [*_ARTICLE_FIELDS, "body"], "properties": {
+            **_ARTICLE_FIELDS, "body": {"type": "string", "description": "Paragraphs separated by a blank line."},
+            "labels": {"type": "object", "additionalProperties": _STRINGS}}},
+        "SearchResult": {"type": "object", "required": ["query", "total", "page", "per_page", "hits", "facets"],
+                         "properties": {
+            "query": {"type": "string"}, "total": {"type": "integer"}, "page": {"type": "integer"},
+            "per_page": {"type": "integer"}, "hits": {"type": "array", "items": {"$ref": "#/components/schemas/Hit"}},
+            "facets": {"type": "object", "required": ["source", "people", "orgs", "places", "month"],
+                       "properties": {name: _FACET for name in ("source", "people", "orgs", "places", "month")}}}},
+        "Stats": {"type": "object", "required": ["articles", "first_date", "last_date", "sources", "index_bytes",
+                                                 "last_indexed"], "properties": {
+            "articles": {"type": "integer"}, "first_date": {"type": ["string", "null"]},
+            "last_date": {"type": ["string", "null"]}, "sources": {"type": "integer"},
+            "index_bytes": {"type": "integer"}, "last_indexed": {"type": ["string", "null"]},
+            "files": {"type": "integer"}}},
+    }},
+}
