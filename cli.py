@@ -280,7 +280,10 @@ def serve(context: Context, host: str, port: int, threads: int) -> None:
 
     from web import create_app
 
-    context.open_index()  # fail now, with the message that says how to build one
+    try:
+        context.open_index().stats()  # fail now, with the message that says how to build one
+    except NewsSearchError as error:
+        fail(str(error))
     click.echo(f"Serving {context.location} on http://{host}:{port}/ (Ctrl-C to stop)", err=True)
     waitress.serve(create_app({"INDEX": str(context.location)}), host=host, port=port, threads=threads,
                    ident="news-search")

@@ -74,7 +74,7 @@ def layout(sentences: list[Sentence]) -> tuple[str, set[tuple[int, int, str]]]:
             offset += len(token) + 1
         parts.append(" ".join(sentence.tokens))
         current = None
-        for i, (token, tag) in enumerate(zip(sentence.tokens, sentence.tags)):
+        for i, (token, tag) in enumerate(zip(sentence.tokens, sentence.tags, strict=True)):
             kind = tag[2:] if tag != "O" else None
             if current and (kind != current[2] or tag.startswith("B-")):
                 gold.add(tuple(current))

@@ -13,14 +13,14 @@ import argparse
 import os
 import re
 import shutil
-import socket
 import subprocess
-import sys
 import tempfile
 import time
 import urllib.request
 from pathlib import Path
 from urllib.parse import urlencode
+
+from web.server import running_server
 
 from .common import DEFAULT_INDEX, ROOT, percentile
 from .queries import QUERIES
@@ -51,19 +51,7 @@ def main() -> None:
     parser.add_argument("--index", type=Path, default=DEFAULT_INDEX)
     parser.add_argument("--seconds", type=int, default=60)
     options = parser.parse_args()
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    server = subprocess.Popen([sys.executable, str(ROOT / "cli.py"), "--index", str(options.index), "serve",
-                               "--port", str(port)], stderr=subprocess.DEVNULL)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(150):
-            try:
-                timed_get(f"{base}/api/stats")
-                break
-            except OSError:
-                time.sleep(0.2)
+    with running_server(options.index) as base:
         # The API takes per_page; the page always shows 10 hits.
         api = [f"/api/search?{query_string(values)}" for values in QUERIES]
         pages = [f"/search?{query_string({k: v for k, v in values.items() if k != 'per_page'})}" for values in QUERIES]
@@ -87,9 +75,6 @@ def main() -> None:
         errors = sum(int(n) for n in re.findall(r"Non-2xx or 3xx responses: (\d+)", run.stdout))
         errors += sum(int(n) for n in re.findall(r"(?:connect|read|write|timeout) (\d+)", run.stdout))
         print(f"\nerrors (socket errors and non-2xx responses): {errors}")
-    finally:
-        server.terminate()
-        server.wait(timeout=10)
 
 
 if __name__ == "__main__":

@@ -7,15 +7,12 @@ Starts `news-search serve` on a free port and drives Debian's Chromium with Play
 from __future__ import annotations
 
 import argparse
-import socket
-import subprocess
-import sys
 import tempfile
-import time
-import urllib.request
 from pathlib import Path
 
 from playwright.sync_api import sync_playwright
+
+from web.server import running_server
 
 ROOT = Path(__file__).resolve().parent.parent
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
@@ -27,32 +24,17 @@ def main() -> None:
     parser.add_argument("--index", type=Path, default=ROOT / "bench" / "out" / "reuters-index")
     parser.add_argument("--out", type=Path, default=ROOT / "docs")
     options = parser.parse_args()
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    server = subprocess.Popen([sys.executable, str(ROOT / "cli.py"), "--index", str(options.index), "serve",
-                               "--port", str(port)], stderr=subprocess.DEVNULL)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(150):
-            try:
-                urllib.request.urlopen(f"{base}/api/stats", timeout=5).close()
-                break
-            except OSError:
-                time.sleep(0.2)
-        with sync_playwright() as playwright, tempfile.TemporaryDirectory() as home:
-            browser = playwright.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS,
-                                                 env={"HOME": home})
-            page = browser.new_page(viewport={"width": 1280, "height": 1000})
-            page.goto(f"{base}/search?q=oil")
-            page.screenshot(path=str(options.out / "search-oil.png"))
-            page.click(".hit h3 a >> nth=0")
-            page.wait_for_url("**/articles/**")
-            page.screenshot(path=str(options.out / "article.png"))
-            browser.close()
-    finally:
-        server.terminate()
-        server.wait(timeout=10)
+    with running_server(options.index) as base, sync_playwright() as playwright, \
+            tempfile.TemporaryDirectory() as home:
+        browser = playwright.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS,
+                                             env={"HOME": home})
+        page = browser.new_page(viewport={"width": 1280, "height": 1000})
+        page.goto(f"{base}/search?q=oil")
+        page.screenshot(path=str(options.out / "search-oil.png"))
+        page.click(".hit h3 a >> nth=0")
+        page.wait_for_url("**/articles/**")
+        page.screenshot(path=str(options.out / "article.png"))
+        browser.close()
     print(f"wrote {options.out / 'search-oil.png'} and {options.out / 'article.png'}")
 
 

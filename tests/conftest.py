@@ -26,6 +26,13 @@ def write_jsonl(path: Path, records: list[dict]) -> Path:
     return path
 
 
+def oil_stories(count: int) -> list[dict]:
+    """JSON Lines records of short oil stories over three months and two sources."""
+    return [{"id": f"n{n}", "title": f"Oil story {n}", "date": f"2024-0{1 + n % 3}-1{n}",
+             "source": ["Wire A", "Wire B"][n % 2],
+             "body": f"Oil prices moved on day {n} in Rotterdam as traders watched the harbour."} for n in range(count)]
+
+
 @pytest.fixture
 def store(tmp_path: Path) -> IndexStore:
     return IndexStore(tmp_path / "index")

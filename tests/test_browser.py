@@ -1,19 +1,15 @@
 """End to end in a real headless Chromium (Debian's), driven by Playwright, against `news-search serve`."""
 import os
 import shutil
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
 
 from cli import cli
+from web.server import running_server
 
-from .conftest import ROOT, SEEDS, write_jsonl
+from .conftest import SEEDS, oil_stories, write_jsonl
 
 CHROMIUM = "/usr/bin/chromium"
 playwright_api = pytest.importorskip("playwright.sync_api", reason="Playwright for Python is not installed")
@@ -27,30 +23,11 @@ CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic"
 def server(tmp_path):
     folder = tmp_path / "articles"
     folder.mkdir()
-    write_jsonl(folder / "wire.jsonl", [
-        {"id": f"n{n}", "title": f"Oil story {n}", "date": f"2024-0{1 + n % 3}-1{n}", "source": ["Wire A", "Wire B"][n % 2],
-         "body": f"Oil prices moved on day {n} in Rotterdam as traders watched the harbour."} for n in range(8)])
+    write_jsonl(folder / "wire.jsonl", oil_stories(8))
     index = tmp_path / "index"
     assert CliRunner().invoke(cli, ["--index", str(index), "index", str(folder), str(SEEDS), "-q"]).exit_code == 0
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    process = subprocess.Popen([sys.executable, str(ROOT / "cli.py"), "--index", str(index), "serve", "--port",
-                                str(port)], stderr=subprocess.DEVNULL)
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
-    while True:
-        try:
-            urllib.request.urlopen(f"{base}/api/stats", timeout=5).close()
-            break
-        except OSError:
-            if time.monotonic() > deadline:
-                process.kill()
-                raise
-            time.sleep(0.2)
-    yield base
-    process.terminate()
-    process.wait(timeout=10)
+    with running_server(index) as base:
+        yield base
 
 
 def test_search_facet_histogram_and_article_in_a_browser(server, tmp_path):

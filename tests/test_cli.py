@@ -1,17 +1,13 @@
 import json
-import socket
-import subprocess
-import sys
-import time
-import urllib.error
 import urllib.request
 
 import pytest
 from click.testing import CliRunner
 
 from cli import cli
+from web.server import running_server
 
-from .conftest import ROOT, SEEDS, write_jsonl
+from .conftest import SEEDS, write_jsonl
 
 SEED_HIT_KEYS = ["id", "title", "date", "source", "distributor", "url", "path", "score", "snippet",
                  "people", "orgs", "places"]
@@ -182,33 +178,20 @@ def test_entity_facets_and_field_queries(run):
 def test_serve_answers_over_http_and_sees_new_articles(tmp_path):
     index = tmp_path / "index"
     assert CliRunner().invoke(cli, ["--index", str(index), "index", str(SEEDS), "--quiet"]).exit_code == 0
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    server = subprocess.Popen([sys.executable, str(ROOT / "cli.py"), "--index", str(index), "serve", "--port", str(port)],
-                              stderr=subprocess.PIPE)
-    try:
-        base = f"http://127.0.0.1:{port}"
-        data = _get_json(f"{base}/api/search?q=korea", deadline=time.monotonic() + 30)
-        assert data["total"] == 1
+    with running_server(index) as base:
+        assert _get_json(f"{base}/api/search?q=korea")["total"] == 1
         with urllib.request.urlopen(f"{base}/search?q=korea", timeout=10) as response:
             assert response.status == 200 and response.headers["Server"] == "news-search"
             assert "<mark>Korea</mark>" in response.read().decode()
         (tmp_path / "new.txt").write_text("Zeppelin news\n\nA zeppelin was seen.")
         CliRunner().invoke(cli, ["--index", str(index), "index", str(tmp_path / "new.txt"), "--quiet"])
         assert _get_json(f"{base}/api/search?q=zeppelin")["total"] == 1
-    finally:
-        server.terminate()
-        server.wait(timeout=10)
 
 
-def _get_json(url: str, deadline: float = 0.0) -> dict:
-    """GET a JSON document, retrying until `deadline` while the server starts."""
-    while True:
-        try:
-            with urllib.request.urlopen(url, timeout=10) as response:
-                return json.loads(response.read())
-        except (urllib.error.URLError, ConnectionError):
-            if time.monotonic() > deadline:
-                raise
-            time.sleep(0.2)
+def test_serve_without_an_index_says_how_to_make_one(run, tmp_path):
+    assert "there is no index at" in run("serve", expect=1).stderr
+
+
+def _get_json(url: str) -> dict:
+    with urllib.request.urlopen(url, timeout=10) as response:
+        return json.loads(response.read())

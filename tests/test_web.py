@@ -7,7 +7,7 @@ from search import Article, IndexStore, index_paths
 from search.index.writing import Batch
 from web import create_app
 
-from .conftest import SEEDS, write_jsonl
+from .conftest import SEEDS, oil_stories, write_jsonl
 
 XSS = ['<script>alert(1)</script>', '"><img src=x onerror=alert(1)>', "javascript:alert(1)",
        "<svg onload=alert(1)>", "'><a href=javascript:alert(1)>x</a>"]
@@ -20,10 +20,7 @@ MARKUP_PAYLOADS = [payload for payload in XSS if any(ch in payload for ch in "<>
 def index_dir(tmp_path):
     folder = tmp_path / "articles"
     folder.mkdir()
-    write_jsonl(folder / "wire.jsonl", [
-        {"id": f"n{n}", "title": f"Oil story {n}", "date": f"2024-0{1 + n % 3}-1{n}", "source": ["Wire A", "Wire B"][n % 2],
-         "body": f"Oil prices moved on day {n} as traders watched the harbour."} for n in range(6)
-    ] + [{"id": f"x{n}", "title": payload, "source": payload, "url": XSS_URL, "date": "2024-05-01",
+    write_jsonl(folder / "wire.jsonl", oil_stories(6) + [{"id": f"x{n}", "title": payload, "source": payload, "url": XSS_URL, "date": "2024-05-01",
           "body": f"Harbour news {payload} with oil and more {payload} text."} for n, payload in enumerate(XSS)])
     store = IndexStore(tmp_path / "index")
     index_paths(store, [folder, SEEDS])

@@ -8,7 +8,6 @@ Charsets: a BOM, then the page's declared charset, then detection.
 """
 from __future__ import annotations
 
-import gzip
 import re
 import zlib
 from collections.abc import Iterator
