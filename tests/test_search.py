@@ -161,3 +161,22 @@ def test_multi_select_facets_count_each_facet_without_its_own_filter(newsroom):
     both = newsroom.search(SearchRequest(query="oil", sources=("Wire A",), date_from=dt.date(2024, 1, 1),
                                          facets_leave_own_filter_out=True))
     assert both.facets["source"] == [FacetValue("Wire A", 1), FacetValue("Wire B", 1)]
+
+
+def test_numpy_facet_counts_equal_a_plain_count_for_any_subset_of_documents():
+    import random
+    from collections import Counter
+
+    import numpy as np
+
+    from search.index.facets import FacetColumn
+
+    rng = random.Random(7)
+    names = ["Ann", "Bo", "Cy", "Dee", "Ed"]
+    per_doc = [rng.sample(names, rng.randint(0, 3)) for _ in range(500)]
+    column = FacetColumn.from_column([("\x1f".join(values)).encode() if values else b"" for values in per_doc])
+    for _ in range(50):
+        docs = np.array(sorted(rng.sample(range(500), rng.randint(0, 500))), dtype=np.int64)
+        expected = Counter(name for doc in docs for name in per_doc[doc])
+        counts = column.counts(docs)
+        assert {column.names[i]: int(c) for i, c in enumerate(counts) if c} == dict(expected)

@@ -1,16 +1,54 @@
-"""Facet counts and date work over per-document columns, read once per searcher.
+"""Facet counts and date work over per-document columns, read once per searcher into numpy arrays.
 
-Counting reads each matching document's values from memory instead of asking
-Whoosh to group results (its `groupedby` rebuilds every document's values from
-the postings on each search). Counts are exact over all matches.
+Counting gathers the matching documents' value ids from flat arrays and counts
+them with `numpy.bincount`, instead of asking Whoosh to group results (its
+`groupedby` rebuilds every document's values from the postings on each search).
+Counts are exact over all matches.
 """
 from __future__ import annotations
 
-from collections import Counter
-from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
 
 from ..model import FacetValue
 from .schema import FACET_FIELDS, VALUE_SEPARATOR, column_name
+
+
+@dataclass(frozen=True)
+class FacetColumn:
+    """One facet field for every document: value ids, in name order, laid end to end.
+
+    Document d's values are `value_ids[offsets[d]:offsets[d + 1]]`; ids index `names`,
+    which is sorted, so ordering ties by id orders them by name.
+    """
+
+    names: list[str]
+    offsets: np.ndarray
+    value_ids: np.ndarray
+
+    @classmethod
+    def from_column(cls, raw) -> "FacetColumn":
+        per_doc = [value.decode("utf-8").split(VALUE_SEPARATOR) if value else [] for value in raw]
+        names = sorted({name for values in per_doc for name in values})
+        ids = {name: number for number, name in enumerate(names)}
+        lengths = np.fromiter((len(values) for values in per_doc), dtype=np.int64, count=len(per_doc))
+        offsets = np.zeros(len(per_doc) + 1, dtype=np.int64)
+        np.cumsum(lengths, out=offsets[1:])
+        value_ids = np.fromiter((ids[name] for values in per_doc for name in values), dtype=np.int32,
+                                count=int(offsets[-1]))
+        return cls(names, offsets, value_ids)
+
+    def counts(self, docs: np.ndarray) -> np.ndarray:
+        """How many of `docs` have each value (indexed by value id)."""
+        starts = self.offsets[docs]
+        lengths = self.offsets[docs + 1] - starts
+        total = int(lengths.sum())
+        if total == 0:
+            return np.zeros(len(self.names), dtype=np.int64)
+        # Positions of every value of every doc: each doc's start, then consecutive.
+        positions = np.repeat(starts - np.cumsum(lengths) + lengths, lengths) + np.arange(total)
+        return np.bincount(self.value_ids[positions], minlength=len(self.names))
 
 
 class Columns:
@@ -18,47 +56,46 @@ class Columns:
 
     def __init__(self, reader) -> None:
         self._reader = reader
-        self._facets: dict[str, list[tuple[str, ...]]] = {}
-        self._days: list[int] | None = None
+        self._facets: dict[str, FacetColumn] = {}
+        self._days: np.ndarray | None = None
 
     @property
-    def days(self) -> list[int]:
+    def days(self) -> np.ndarray:
         """Each document's date as YYYYMMDD, 0 when it has none."""
         if self._days is None:
-            self._days = list(self._reader.column_reader("day"))
+            self._days = np.fromiter(self._reader.column_reader("day"), dtype=np.int64)
         return self._days
 
-    def values(self, facet: str) -> list[tuple[str, ...]]:
-        """Each document's display values of a facet field."""
-        if facet not in self._facets:
-            raw = self._reader.column_reader(column_name(facet))
-            self._facets[facet] = [tuple(v.decode("utf-8").split(VALUE_SEPARATOR)) if v else () for v in raw]
-        return self._facets[facet]
+    def facet(self, name: str) -> FacetColumn:
+        if name not in self._facets:
+            self._facets[name] = FacetColumn.from_column(self._reader.column_reader(column_name(name)))
+        return self._facets[name]
 
 
-def count_values(columns: Columns, facet: str, docs: Iterable[int], limit: int) -> list[FacetValue]:
+def count_values(columns: Columns, facet: str, docs: np.ndarray, limit: int) -> list[FacetValue]:
     """The `limit` most frequent values of a facet among `docs`, by count then name."""
-    values = columns.values(facet)
-    counts = Counter(value for doc in docs for value in values[doc])
-    ranked = sorted(counts.items(), key=lambda item: (-item[1], item[0]))
-    return [FacetValue(value, count) for value, count in ranked[:limit]]
+    column = columns.facet(facet)
+    counts = column.counts(docs)
+    present = np.flatnonzero(counts)
+    ranked = present[np.lexsort((present, -counts[present]))][:limit]
+    return [FacetValue(column.names[i], int(counts[i])) for i in ranked]
 
 
-def count_months(columns: Columns, docs: Iterable[int]) -> list[FacetValue]:
+def count_months(columns: Columns, docs: np.ndarray) -> list[FacetValue]:
     """Matches per `YYYY-MM`, in date order; undated articles are not counted."""
-    days = columns.days
-    counts = Counter(days[doc] // 100 for doc in docs if days[doc])
-    return [FacetValue(f"{month // 100:04d}-{month % 100:02d}", count) for month, count in sorted(counts.items())]
+    days = columns.days[docs]
+    months, counts = np.unique(days[days > 0] // 100, return_counts=True)
+    return [FacetValue(f"{month // 100:04d}-{month % 100:02d}", int(count)) for month, count in zip(months, counts)]
 
 
-def within_dates(columns: Columns, docs: Sequence[int], start: int, end: int) -> list[int]:
+def within_dates(columns: Columns, docs: np.ndarray, start: int, end: int) -> np.ndarray:
     """The documents dated between two YYYYMMDD numbers, both inclusive."""
-    days = columns.days
-    return [doc for doc in docs if start <= days[doc] <= end]
+    days = columns.days[docs]
+    return docs[(days >= start) & (days <= end)]
 
 
-def all_facets(columns: Columns, docs: Sequence[int], limit: int,
-               docs_by_facet: dict[str, Sequence[int]] | None = None) -> dict[str, list[FacetValue]]:
+def all_facets(columns: Columns, docs: np.ndarray, limit: int,
+               docs_by_facet: dict[str, np.ndarray] | None = None) -> dict[str, list[FacetValue]]:
     """The contract's five facets: source, people, orgs, places and month.
 
     `docs_by_facet` gives some facets other documents to count over (for multi-select

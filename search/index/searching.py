@@ -1,11 +1,11 @@
 """Running searches: one IndexSearcher per open Whoosh searcher, and NewsIndex to keep it fresh."""
 from __future__ import annotations
 
-import heapq
 import threading
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 from whoosh import query as wq
 
 from ..article import Article
@@ -23,13 +23,16 @@ class Selection:
     """Documents matching the query and date range (`base`, in index order) and, per facet field,
     the documents its filter lets through."""
 
-    base: list[int]
-    filters: dict[str, set[int]]
+    base: np.ndarray
+    filters: dict[str, np.ndarray]  # a boolean mask over all documents per filter
 
-    def matches(self, leaving_out: str | None = None) -> list[int]:
+    def matches(self, leaving_out: str | None = None) -> np.ndarray:
         """The documents every filter lets through, but the one named by `leaving_out`."""
-        applied = [docs for field, docs in self.filters.items() if field != leaving_out]
-        return [doc for doc in self.base if all(doc in docs for docs in applied)] if applied else self.base
+        keep = np.ones(len(self.base), dtype=bool)
+        for field, mask in self.filters.items():
+            if field != leaving_out:
+                keep &= mask[self.base]
+        return self.base[keep]
 
 
 class IndexSearcher:
@@ -57,7 +60,7 @@ class IndexSearcher:
         total = len(docs)
         wanted = request.page * request.per_page
         if request.effective_sort == "relevance":
-            results = self._searcher.search(user_query, filter=set(docs), limit=wanted)
+            results = self._searcher.search(user_query, filter=set(docs.tolist()), limit=wanted)
             ranked = [(hit.docnum, hit.score) for hit in results]
         else:
             ranked = [(doc, None) for doc in self._by_date(docs, wanted, newest=request.effective_sort == "newest")]
@@ -70,7 +73,7 @@ class IndexSearcher:
             total=total,
             page=request.page,
             per_page=request.per_page,
-            hits=[self._hit(doc, score, snippets) for doc, score in page],
+            hits=[self._hit(int(doc), score, snippets) for doc, score in page],
             facets=all_facets(self.columns, docs, request.facet_limit, facet_docs),
         )
 
@@ -79,15 +82,16 @@ class IndexSearcher:
         return from_stored(stored) if stored else None
 
     def stats(self) -> IndexStats:
-        live = list(self._searcher.reader().all_doc_ids())
-        days = [self.columns.days[doc] for doc in live if self.columns.days[doc]]
-        sources = {value for doc in live for value in self.columns.values("source")[doc]}
+        live = np.fromiter(self._searcher.reader().all_doc_ids(), dtype=np.int64)
+        days = self.columns.days[live]
+        days = days[days > 0].tolist()
+        sources = int(np.count_nonzero(self.columns.facet("source").counts(live)))
         manifest = self.store.manifest(self.generation)
         return IndexStats(
             articles=len(live),
             first_date=from_day_number(min(days)).isoformat() if days else None,
             last_date=from_day_number(max(days)).isoformat() if days else None,
-            sources=len(sources),
+            sources=sources,
             index_bytes=self.store.size_bytes(),
             last_indexed=manifest.last_indexed,
             files=len(manifest.files),
@@ -96,20 +100,25 @@ class IndexSearcher:
 
     def _select(self, user_query: wq.Query, request: SearchRequest) -> Selection:
         """The documents matching the query and dates, and those passing each facet filter."""
-        docs = sorted(self._searcher.docs_for_query(user_query))
+        docs = np.fromiter(self._searcher.docs_for_query(user_query), dtype=np.int64)
+        docs.sort()
         if request.date_from or request.date_to:
             start = day_number(request.date_from) if request.date_from else 1
             end = day_number(request.date_to) if request.date_to else 99_999_999
             docs = within_dates(self.columns, docs, start, end)
-        filters = {field: set(self._searcher.docs_for_query(filter_query(field, values)))
-                   for field, values in request.filters().items() if values}
+        filters = {}
+        for field, values in request.filters().items():
+            if values:
+                mask = np.zeros(self._searcher.reader().doc_count_all(), dtype=bool)
+                mask[np.fromiter(self._searcher.docs_for_query(filter_query(field, values)), dtype=np.int64)] = True
+                filters[field] = mask
         return Selection(docs, filters)
 
-    def _by_date(self, docs: list[int], count: int, *, newest: bool) -> list[int]:
+    def _by_date(self, docs: np.ndarray, count: int, *, newest: bool) -> list[int]:
         """The first `count` documents by date; undated ones come last either way."""
-        days = self.columns.days
-        sign = -1 if newest else 1
-        return heapq.nsmallest(count, docs, key=lambda doc: (days[doc] == 0, sign * days[doc], doc))
+        days = self.columns.days[docs]
+        order = np.lexsort((docs, -days if newest else days, days == 0))
+        return docs[order[:count]].tolist()
 
     def _hit(self, doc: int, score: float | None, snippets: SnippetMaker) -> Hit:
         article = from_stored(self._searcher.stored_fields(doc))
