@@ -114,9 +114,9 @@ class Links:
 
 @dataclass(frozen=True)
 class FacetBox:
-    name: str
+    """One facet of the sidebar: its title, and each value with whether it is selected and its toggle URL."""
+
     title: str
-    parameter: str
     values: list[tuple[FacetValue, bool, str]]
     more_url: str | None
 
@@ -129,14 +129,15 @@ def facet_boxes(result: SearchResult, links: Links) -> list[FacetBox]:
                   for value in result.facets.get(name, [])]
         more = links.url(more="1") if len(values) >= 10 and not links.params.get("more") else None
         if values:
-            boxes.append(FacetBox(name, title, parameter, values, more))
+            boxes.append(FacetBox(title, values, more))
     return boxes
 
 
 @dataclass(frozen=True)
 class Bar:
+    """One month of the histogram: its tooltip, where it stands and how tall, and the URL of that month."""
+
     label: str
-    count: int
     x: float
     height: float
     url: str
@@ -152,6 +153,5 @@ def histogram(months: list[FacetValue], links: Links, width: int = 600, height: 
     for index, month in enumerate(months):
         year, number = month.value.split("-")
         label = f"{calendar.month_abbr[int(number)]} {year}: {month.count}"
-        bars.append(Bar(label, month.count, index * step, max(1.0, height * month.count / tallest),
-                        links.month(month.value)))
+        bars.append(Bar(label, index * step, max(1.0, height * month.count / tallest), links.month(month.value)))
     return bars
