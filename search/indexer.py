@@ -136,7 +136,7 @@ def index_paths(store: IndexStore, paths: Iterable[Path | str], *, rebuild: bool
         generation = store.new_generation() if fresh else store.current_generation()
         try:
             with EntityExtractor(store.root / MENTION_CACHE, alias_set, workers) as extractor:
-                _apply(store, generation, changes, to_read, manifest, report, progress, extractor)
+                _apply(store, generation, changes, to_read, manifest, report, progress, extractor, rederive)
             manifest.save(generation / MANIFEST_NAME)
             if fresh:
                 store.make_current(generation)
@@ -234,7 +234,8 @@ def _unchanged(file: FoundFile, record: FileRecord, manifest: Manifest) -> bool:
 
 
 def _apply(store: IndexStore, generation: Path, changes: list[Change], to_read: list[FoundFile],
-           manifest: Manifest, report: IndexReport, progress: Progress, extractor: EntityExtractor) -> None:
+           manifest: Manifest, report: IndexReport, progress: Progress, extractor: EntityExtractor,
+           rederive: bool) -> None:
     actions = {change.key: change.action for change in changes}
     progress.start(len(to_read))
     with Batch(store, generation) as batch:
@@ -257,9 +258,9 @@ def _apply(store: IndexStore, generation: Path, changes: list[Change], to_read: 
                 report.articles += len(articles)
                 _count(report, actions[file.key])
             progress.advance(file.shown, report.articles)
-        if manifest.entities != extractor.fingerprint:
+        if rederive:
             _derive_entities_again(batch, extractor, skip={file.key for file in to_read})
-            manifest.entities = extractor.fingerprint
+        manifest.entities = extractor.fingerprint
         progress.finish()
 
 
