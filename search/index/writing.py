@@ -26,33 +26,37 @@ class Batch:
     """
 
     def __init__(self, store: IndexStore, generation: Path) -> None:
-        self._index = store.open(generation)
-        self._writer = self._index.writer(limitmb=WRITER_MEMORY_MB)
+        index = store.open(generation)
+        self._writer = index.writer(limitmb=WRITER_MEMORY_MB)
+        # The committed articles, as this batch found them. Deletes look them up here:
+        # without a searcher, Whoosh opens a new one for every delete (30 ms on Reuters).
+        self._committed = index.searcher()
 
     def __enter__(self) -> Batch:
         return self
 
     def __exit__(self, exc_type, exc, traceback) -> None:
-        if exc_type is None:
-            self._writer.commit()
-        else:
-            self._writer.cancel()
+        try:
+            if exc_type is None:
+                self._writer.commit()
+            else:
+                self._writer.cancel()
+        finally:
+            self._committed.close()
 
     def remove_file(self, file_key: str) -> None:
         """Drop every article that came from this file (before its new articles are added)."""
-        self._writer.delete_by_term("file", file_key)
+        self._writer.delete_by_term("file", file_key, searcher=self._committed)
 
     def add(self, article: Article) -> None:
         self._writer.add_document(**to_document(article))
 
     def replace(self, stored: StoredArticle, article: Article) -> None:
-        """Write a new version of a stored article (deleting by document number: Whoosh's
-        delete_by_term opens a searcher on every call)."""
+        """Write a new version of a stored article."""
         self._writer.delete_document(stored.docnum)
         self.add(article)
 
     def stored_articles(self) -> Iterator[StoredArticle]:
         """Every article committed before this batch began, with its document number."""
-        with self._index.searcher() as searcher:
-            for docnum in searcher.reader().all_doc_ids():
-                yield StoredArticle(docnum, from_stored(searcher.stored_fields(docnum)))
+        for docnum in self._committed.reader().all_doc_ids():
+            yield StoredArticle(docnum, from_stored(self._committed.stored_fields(docnum)))
