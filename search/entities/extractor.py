@@ -122,11 +122,9 @@ class EntityExtractor(Generic[Tag]):
         if found:
             self.cache.put_many(found)
         known.update(found)
-        return tag, [dataclasses.replace(article, **dataclasses.asdict(self.entities(text, known[key])))
-                     for article, text, key in zip(articles, texts, keys, strict=True)]
-
-    def entities(self, text: str, mentions: list[Mention]) -> Entities:
-        return entities_from_mentions(text, mentions, self.aliases)
+        entities = (entities_from_mentions(text, known[key], self.aliases) for text, key in zip(texts, keys, strict=True))
+        return tag, [dataclasses.replace(article, **dataclasses.asdict(found_entities))
+                     for article, found_entities in zip(articles, entities, strict=True)]
 
 
 def entities_from_mentions(text: str, mentions: list[Mention], aliases: Aliases, *, gazetteer: bool = True) -> Entities:
