@@ -15,11 +15,11 @@ from functools import lru_cache
 
 from .model import Mention
 from .normalise import KINDS as NAME_LABELS
+from .normalise import common_words
 
 MIN_CITY_POPULATION = 100_000
 
 _CAPITALISED_RUN = re.compile(r"\b[A-Z][a-z]+(?:[ -][A-Z][a-z]+){0,3}\b")
-_LOWERCASE_WORD = re.compile(r"\b[a-z][a-z-]*\b")
 
 
 @lru_cache(maxsize=1)
@@ -71,7 +71,7 @@ def missed_places(text: str, mentions: list[Mention]) -> list[Mention]:
         if any(start < taken_end and taken_start < end for taken_start, taken_end in taken):
             continue
         if lowercase_words is None:
-            lowercase_words = set(_LOWERCASE_WORD.findall(text))
+            lowercase_words = common_words(text)
         if name.lower() not in lowercase_words:
             found.append(Mention(start, end, "GPE"))
     return found
