@@ -188,10 +188,9 @@ def search(context: Context, query: str, limit: int, as_json: bool, **filters) -
 
 
 def _print_result(result: SearchResult) -> None:
-    pages = max(1, -(-result.total // result.per_page))
     noun = "article matches" if result.total == 1 else "articles match"
     shown = f'"{result.query}"' if result.query else "everything"
-    click.echo(f"{result.total} {noun} {shown} (page {result.page} of {pages})")
+    click.echo(f"{result.total} {noun} {shown} (page {result.page} of {result.page_count})")
     first = (result.page - 1) * result.per_page + 1
     for number, hit in enumerate(result.hits, start=first):
         click.echo()

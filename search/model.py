@@ -97,6 +97,11 @@ class SearchResult:
     hits: list[Hit]
     facets: dict[str, list[FacetValue]] = field(default_factory=dict)
 
+    @property
+    def page_count(self) -> int:
+        """How many pages the matches fill (at least one, even when empty)."""
+        return max(1, -(-self.total // self.per_page))
+
     def to_dict(self) -> dict:
         """The contract's JSON object for a search."""
         return asdict(self)

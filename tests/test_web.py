@@ -175,3 +175,12 @@ def test_articles_indexed_while_the_app_runs_appear_without_a_restart(client, in
     (folder / "z.txt").write_text("Zeppelin returns\n\nA zeppelin flew over the harbour.")
     index_paths(IndexStore(index_dir), [folder])
     assert client.get("/api/search?q=zeppelin").get_json()["total"] == 1
+
+
+def test_page_links_keep_the_search_and_mark_the_current_page(client):
+    assert client.get("/api/search?q=harbour").get_json()["total"] == 12
+    page = client.get("/search?q=harbour&page=2").get_data(as_text=True)
+    nav = re.search(r'<nav class="pages".*?</nav>', page, re.S).group(0)
+    links = re.findall(r'<a href="([^"]+)">(\d+)</a>|<strong aria-current="page">(\d+)</strong>', nav)
+    assert [(href, label or current) for href, label, current in links] == [
+        ("/search?q=harbour&amp;page=1", "1"), ("", "2")]

@@ -102,13 +102,9 @@ class Links:
 
     def pages(self, result: SearchResult) -> list[tuple[str, str | None]]:
         """(label, URL or None for the current page) around the current page."""
-        last = max(1, -(-result.total // result.per_page))
+        last = result.page_count
         numbers = sorted({1, last, *range(max(1, result.page - 2), min(last, result.page + 2) + 1)})
-        params = {key: values for key, values in self.params.items() if key != "page"}
-        links = []
-        for number in numbers:
-            query = urlencode([(k, v) for k, values in {**params, "page": [str(number)]}.items() for v in values])
-            links.append((str(number), None if number == result.page else f"/search?{query}"))
+        links = [(str(number), None if number == result.page else self.url(page=str(number))) for number in numbers]
         return links if last > 1 else []
 
 
