@@ -11,7 +11,6 @@ from pathlib import Path
 import click
 
 from search import (
-    IndexMissingError,
     IndexStore,
     NewsIndex,
     NewsSearchError,
@@ -43,10 +42,6 @@ class Context:
         self.location = index_location
 
     def open_index(self) -> NewsIndex:
-        if not IndexStore(self.location).exists():
-            raise IndexMissingError(
-                f"there is no index at {self.location} yet.\n\n"
-                f"Create it with:  news-search --index {self.location} index PATH...")
         return NewsIndex(self.location)
 
 
@@ -55,7 +50,19 @@ def fail(message: str, code: int = EXIT_FATAL) -> None:
     sys.exit(code)
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class ReportingGroup(click.Group):
+    """Turns the library's errors into a message and an exit status, in one place for every command."""
+
+    def invoke(self, ctx: click.Context):
+        try:
+            return super().invoke(ctx)
+        except QuerySyntaxError as error:
+            fail(str(error), EXIT_USAGE)
+        except NewsSearchError as error:
+            fail(str(error))
+
+
+@click.group(cls=ReportingGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.option("--index", "index_location", metavar="DIR", type=click.Path(file_okay=False, path_type=Path),
               help=f"Index directory. Default: ${INDEX_ENV}, else {default_index_dir()}.")
 @click.version_option(package_name="news-search")
@@ -102,8 +109,6 @@ def index(context: Context, paths: tuple[Path, ...], rebuild: bool, dry_run: boo
     try:
         report = index_paths(IndexStore(context.location), paths, rebuild=rebuild, dry_run=dry_run,
                              progress=progress, jobs=jobs, lock_timeout=lock_wait())
-    except NewsSearchError as error:
-        fail(str(error))
     except KeyboardInterrupt:
         fail("interrupted; the index is as it was before this run", 130)
     if as_json:
@@ -174,13 +179,8 @@ def search(context: Context, query: str, limit: int, as_json: bool, **filters) -
         news-search search 'oil OR gas' --source Reuters --sort newest --json
         news-search search "" --place Ukraine --limit 20
     """
-    try:
-        request = SearchRequest.from_text(query=query, per_page=limit, **filters)
-        result = context.open_index().search(request)
-    except QuerySyntaxError as error:
-        fail(str(error), EXIT_USAGE)
-    except NewsSearchError as error:
-        fail(str(error))
+    request = SearchRequest.from_text(query=query, per_page=limit, **filters)
+    result = context.open_index().search(request)
     if as_json:
         print_json(result.to_dict())
     else:
@@ -222,10 +222,7 @@ def show(context: Context, article_id: str, as_json: bool) -> None:
     Example:
         news-search show 4d446b4f921ddaab --json
     """
-    try:
-        article = context.open_index().article(article_id)
-    except NewsSearchError as error:
-        fail(str(error))
+    article = context.open_index().article(article_id)
     if article is None:
         fail(f"no article with id {article_id!r} in {context.location}")
     if as_json:
@@ -250,10 +247,7 @@ def show(context: Context, article_id: str, as_json: bool) -> None:
 @click.pass_obj
 def stats(context: Context, as_json: bool) -> None:
     """How many articles the index holds, over which dates and sources."""
-    try:
-        figures = context.open_index().stats()
-    except NewsSearchError as error:
-        fail(str(error))
+    figures = context.open_index().stats()
     if as_json:
         print_json(figures.to_dict())
         return
@@ -279,10 +273,7 @@ def serve(context: Context, host: str, port: int, threads: int) -> None:
 
     from web import create_app
 
-    try:
-        context.open_index().stats()  # fail now, with the message that says how to build one
-    except NewsSearchError as error:
-        fail(str(error))
+    context.open_index().stats()  # fail now, with the message that says how to build one
     click.echo(f"Serving {context.location} on http://{host}:{port}/ (Ctrl-C to stop)", err=True)
     waitress.serve(create_app({"INDEX": str(context.location)}), host=host, port=port, threads=threads,
                    ident="news-search")

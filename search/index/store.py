@@ -44,8 +44,8 @@ class IndexStore:
     def current_generation(self) -> Path:
         """The directory searches should open now."""
         if not self.exists():
-            raise IndexMissingError(
-                f"no index at {self.root}; create one with: news-search --index {self.root} index PATH...")
+            raise IndexMissingError(f"there is no index at {self.root} yet.\n\n"
+                                    f"Create it with:  news-search --index {self.root} index PATH...")
         return self.root / os.readlink(self.current_link)
 
     def open(self, generation: Path | None = None):
