@@ -5,6 +5,7 @@ import re
 from collections import Counter
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from search import IndexStore, NewsIndex, SearchRequest, index_paths
@@ -12,6 +13,7 @@ from search.index.schema import text_analyzer
 from search.readers import ReadError, SourceFile, read_entries, reader_for
 
 from .conftest import CORPORA, needs_corpus
+from .test_matching import fast_and_whoosh
 
 REUTERS = CORPORA / "reuters21578"
 WIKINEWS = CORPORA / "wikinews-2019-2020"
@@ -102,3 +104,13 @@ def test_wikinews_sources_come_from_the_url(corpus):
     result = index.search(SearchRequest(sources=("en.wikinews.org",)))
     assert result.total == 295
     assert re.fullmatch(r"\d{4}-\d{2}-\d{2}", result.hits[0].date)
+
+
+def test_array_matching_agrees_with_whoosh_on_the_benchmark_queries(corpus):
+    """The fast path (search/index/matching.py) finds and scores exactly as Whoosh on real text."""
+    from bench.queries import QUERIES
+    index = corpus[3]
+    for text in sorted({values["query"] for values in QUERIES}):
+        fast, whoosh = fast_and_whoosh(index, text)
+        assert fast.docs.tolist() == whoosh.docs.tolist(), text
+        np.testing.assert_allclose(fast.scores, whoosh.scores, rtol=1e-9, err_msg=text)

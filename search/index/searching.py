@@ -12,6 +12,7 @@ from ..article import Article
 from ..dates import day_number, from_day_number
 from ..model import Hit, IndexStats, SearchRequest, SearchResult
 from .facets import Columns, all_facets, within_dates
+from .matching import Matches, PostingReader, QueryMatcher, Unsupported, whoosh_matches
 from .query import filter_query, highlight_terms, make_parser, parse_query
 from .schema import from_stored
 from .snippets import SnippetMaker
@@ -43,8 +44,13 @@ class IndexSearcher:
         self.generation = store.current_generation()
         self._index = store.open(self.generation)
         self._searcher = self._index.searcher()
-        self._parser = make_parser(self._index.schema)
+        # Whoosh unpickles the schema on every `Index.schema` access, and with it a
+        # fresh stemmer cache: read it once, so snippets reuse stems across searches.
+        schema = self._index.schema
+        self._parser = make_parser(schema)
+        self._body_analyzer = schema["body"].analyzer
         self.columns = Columns(self._searcher.reader())
+        self._query_matcher = QueryMatcher(PostingReader(self._searcher))
 
     def close(self) -> None:
         self._searcher.close()
@@ -55,17 +61,17 @@ class IndexSearcher:
 
     def search(self, request: SearchRequest) -> SearchResult:
         user_query = parse_query(self._parser, request.query)
-        selection = self._select(user_query, request)
+        matches = self._matches(user_query)
+        selection = self._select(matches.docs, request)
         docs = selection.matches()
         total = len(docs)
         wanted = request.page * request.per_page
         if request.effective_sort == "relevance":
-            results = self._searcher.search(user_query, filter=set(docs.tolist()), limit=wanted)
-            ranked = [(hit.docnum, hit.score) for hit in results]
+            ranked = self._by_score(docs, matches.scores_of(docs), wanted)
         else:
             ranked = [(doc, None) for doc in self._by_date(docs, wanted, newest=request.effective_sort == "newest")]
         page = ranked[(request.page - 1) * request.per_page: wanted]
-        snippets = SnippetMaker(self._index.schema["body"].analyzer, highlight_terms(user_query, self._searcher.reader()))
+        snippets = SnippetMaker(self._body_analyzer, highlight_terms(user_query, self._searcher.reader()))
         facet_docs = {field: selection.matches(leaving_out=field) for field in selection.filters} \
             if request.facets_leave_own_filter_out else {}
         return SearchResult(
@@ -73,7 +79,7 @@ class IndexSearcher:
             total=total,
             page=request.page,
             per_page=request.per_page,
-            hits=[self._hit(int(doc), score, snippets) for doc, score in page],
+            hits=[self._hit(doc, score, snippets) for doc, score in page],
             facets=all_facets(self.columns, docs, request.facet_limit, facet_docs),
         )
 
@@ -98,10 +104,15 @@ class IndexSearcher:
             location=str(self.store.root),
         )
 
-    def _select(self, user_query: wq.Query, request: SearchRequest) -> Selection:
-        """The documents matching the query and dates, and those passing each facet filter."""
-        docs = np.fromiter(self._searcher.docs_for_query(user_query), dtype=np.int64)
-        docs.sort()
+    def _matches(self, whoosh_query: wq.Query) -> Matches:
+        """Every match with its score: from whole posting lists where possible, else through Whoosh."""
+        try:
+            return self._query_matcher.matches(whoosh_query)
+        except Unsupported:
+            return whoosh_matches(self._searcher, whoosh_query)
+
+    def _select(self, docs: np.ndarray, request: SearchRequest) -> Selection:
+        """Of the query's matches (`docs`, sorted), those in the date range, and those passing each facet filter."""
         if request.date_from or request.date_to:
             start = day_number(request.date_from) if request.date_from else 1
             end = day_number(request.date_to) if request.date_to else 99_999_999
@@ -110,9 +121,15 @@ class IndexSearcher:
         for field, values in request.filters().items():
             if values:
                 mask = np.zeros(self._searcher.reader().doc_count_all(), dtype=bool)
-                mask[np.fromiter(self._searcher.docs_for_query(filter_query(field, values)), dtype=np.int64)] = True
+                mask[self._matches(filter_query(field, values)).docs] = True
                 filters[field] = mask
         return Selection(docs, filters)
+
+    @staticmethod
+    def _by_score(docs: np.ndarray, scores: np.ndarray, count: int) -> list[tuple[int, float]]:
+        """The `count` best-scoring documents; equal scores in index order, as Whoosh ranks them."""
+        best = np.lexsort((docs, -scores))[:count]
+        return list(zip(docs[best].tolist(), scores[best].tolist()))
 
     def _by_date(self, docs: np.ndarray, count: int, *, newest: bool) -> list[int]:
         """The first `count` documents by date; undated ones come last either way."""
