@@ -84,11 +84,14 @@ def cli(ctx: click.Context, index_location: Path | None) -> None:
 @click.option("--dry-run", is_flag=True, help="List what would be added, updated and removed; change nothing.")
 @click.option("--jobs", type=click.IntRange(min=1), default=None,
               help="Processes finding entities. Default: every core when there are 2 MB or more to read, else 1.")
+@click.option("--no-entities", is_flag=True,
+              help="Do not look for people, organisations and places (several times faster); articles keep "
+                   "only those their files name, until a run without this option finds them for every article.")
 @json_option
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar and no per-file messages.")
 @click.pass_obj
 def index(context: Context, paths: tuple[Path, ...], rebuild: bool, dry_run: bool, jobs: int | None,
-          as_json: bool, quiet: bool) -> None:
+          no_entities: bool, as_json: bool, quiet: bool) -> None:
     """Add, update and remove articles so the index matches PATHs (files or folders).
 
     Unchanged files are skipped without being read; articles whose file vanished
@@ -104,11 +107,12 @@ def index(context: Context, paths: tuple[Path, ...], rebuild: bool, dry_run: boo
     Example:
         news-search index seeds/ ~/archive/2024/
         news-search index --dry-run ~/archive/
+        news-search index --rebuild --no-entities ~/archive/
     """
     progress = None if quiet or dry_run or not sys.stderr.isatty() else TerminalProgress()
     try:
         report = index_paths(IndexStore(context.location), paths, rebuild=rebuild, dry_run=dry_run,
-                             progress=progress, jobs=jobs, lock_timeout=lock_wait())
+                             progress=progress, jobs=jobs, lock_timeout=lock_wait(), entities=not no_entities)
     except KeyboardInterrupt:
         fail("interrupted; the index is as it was before this run", 130)
     if as_json:

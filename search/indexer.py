@@ -16,7 +16,7 @@ from typing import Literal, Protocol
 
 from .article import Article
 from .config import aliases_file
-from .entities import Aliases, EntityExtractor, entity_fingerprint
+from .entities import Aliases, EntityExtractor, KeepEntities, entity_fingerprint
 from .errors import NewsSearchError
 from .index.store import MANIFEST_NAME, IndexStore
 from .index.writing import Batch
@@ -103,7 +103,7 @@ class IndexReport:
 
 def index_paths(store: IndexStore, paths: Iterable[Path | str], *, rebuild: bool = False, dry_run: bool = False,
                 jobs: int | None = None, progress: Progress | None = None, lock_timeout: float = 10.0,
-                aliases: Path | None = None) -> IndexReport:
+                aliases: Path | None = None, entities: bool = True) -> IndexReport:
     """Bring the index up to date with the files under `paths`.
 
     With `rebuild`, a fresh index of exactly these paths replaces the current one
@@ -111,6 +111,8 @@ def index_paths(store: IndexStore, paths: Iterable[Path | str], *, rebuild: bool
     there is enough to read). `aliases` is the alias file (default: the index's
     own copy). When the entity rules or the alias file changed since the last
     run, every article's entities are derived again, from cached mentions.
+    Without `entities`, articles keep only the entities their files name, and the
+    next run with entities derives them for every article.
     Raises NewsSearchError when nothing could be done at all.
     """
     roots = [Path(path) for path in paths]
@@ -131,12 +133,16 @@ def index_paths(store: IndexStore, paths: Iterable[Path | str], *, rebuild: bool
             return report
         to_read = [found[change.key] for change in changes if change.action != "remove"]
         alias_set = Aliases.load(aliases_file(store.root, aliases))
-        rederive = not fresh and manifest.entities != entity_fingerprint(alias_set)
-        workers = jobs or _auto_jobs(to_read, rederive)
+        rederive = entities and not fresh and manifest.entities != entity_fingerprint(alias_set)
+        plenty = sum(file.size for file in to_read) >= PARALLEL_BYTES
+        workers = jobs or _auto_jobs(plenty or rederive)
         generation = store.new_generation() if fresh else store.current_generation()
         try:
-            with EntityExtractor(store.root / MENTION_CACHE, alias_set, workers) as extractor:
-                _apply(store, generation, changes, to_read, manifest, report, progress, extractor, rederive)
+            # The batch first: a parallel one starts its processes before the extractor opens anything.
+            with Batch(store, generation, parallel=fresh and plenty and _cores() > 1) as batch, \
+                    (EntityExtractor(store.root / MENTION_CACHE, alias_set, workers) if entities
+                     else KeepEntities()) as extractor:
+                _apply(batch, changes, to_read, manifest, report, progress, extractor, rederive)
             manifest.save(generation / MANIFEST_NAME)
             if fresh:
                 store.make_current(generation)
@@ -147,11 +153,14 @@ def index_paths(store: IndexStore, paths: Iterable[Path | str], *, rebuild: bool
     return report
 
 
-def _auto_jobs(files: list[FoundFile], rederive: bool) -> int:
+def _auto_jobs(enough_work: bool) -> int:
     """All cores when there is enough text to pay for starting the model in each
     (or every stored article's entities are to be derived again); else one."""
-    enough = rederive or sum(file.size for file in files) >= PARALLEL_BYTES
-    return max(1, os.cpu_count() or 1) if enough else 1
+    return _cores() if enough_work else 1
+
+
+def _cores() -> int:
+    return max(1, os.cpu_count() or 1)
 
 
 def _find_files(roots: list[Path], errors: list[ReadError]) -> Iterator[FoundFile]:
@@ -233,41 +242,50 @@ def _unchanged(file: FoundFile, record: FileRecord, manifest: Manifest) -> bool:
     return True
 
 
-def _apply(store: IndexStore, generation: Path, changes: list[Change], to_read: list[FoundFile],
-           manifest: Manifest, report: IndexReport, progress: Progress, extractor: EntityExtractor,
-           rederive: bool) -> None:
+def _apply(batch: Batch, changes: list[Change], to_read: list[FoundFile], manifest: Manifest,
+           report: IndexReport, progress: Progress, extractor: EntityExtractor | KeepEntities, rederive: bool) -> None:
     actions = {change.key: change.action for change in changes}
     progress.start(len(to_read))
-    with Batch(store, generation) as batch:
-        for change in changes:
-            if change.action == "remove":
-                batch.remove_file(change.key)
-                manifest.files.pop(change.key, None)
-                report.removed += 1
-        outcomes = ((file, _read_file(file)) for file in to_read)
-        for (file, outcome), articles in extractor.enrich_batches(((file, outcome), outcome.articles)
-                                                                  for file, outcome in outcomes):
-            report.errors.extend(outcome.problems)
-            if outcome.record is None:
-                report.failed += 1
-            else:
-                batch.remove_file(file.key)
-                for article in articles:
-                    batch.add(article)
-                manifest.files[file.key] = outcome.record
-                report.articles += len(articles)
-                _count(report, actions[file.key])
-            progress.advance(file.shown, report.articles)
-        if rederive:
-            _derive_entities_again(batch, extractor, skip={file.key for file in to_read})
-        manifest.entities = extractor.fingerprint
-        progress.finish()
+    for change in changes:
+        if change.action == "remove":
+            for stored in batch.file_articles(change.key).values():
+                batch.remove(stored)
+            manifest.files.pop(change.key, None)
+            report.removed += 1
+    read = (_with_changed_articles(batch, file, _read_file(file)) for file in to_read)
+    for (file, outcome, stored), changed in extractor.enrich_batches(read):
+        report.errors.extend(outcome.problems)
+        if outcome.record is None:
+            report.failed += 1
+        else:
+            kept = {article.id for article in outcome.articles} - {article.id for article in changed}
+            for article_id, entry in stored.items():
+                if article_id not in kept:
+                    batch.remove(entry)
+            for article in changed:
+                batch.add(article)
+            manifest.files[file.key] = outcome.record
+            report.articles += len(outcome.articles)
+            _count(report, actions[file.key])
+        progress.advance(file.shown, report.articles)
+    if rederive:
+        _derive_entities_again(batch, extractor)
+    manifest.entities = extractor.fingerprint
+    progress.finish()
 
 
-def _derive_entities_again(batch: Batch, extractor: EntityExtractor, skip: set[str]) -> None:
-    """Give every stored article (but those just read) its entities under the current rules and aliases."""
-    stored = (entry for entry in batch.stored_articles() if entry.article.file not in skip)
-    for chunk in _chunks(stored, 1000):
+def _with_changed_articles(batch: Batch, file: FoundFile, outcome: FileOutcome):
+    """The file's outcome and committed articles, with its articles that are new or differ from
+    the committed ones: only those are written again (and have their entities found)."""
+    stored = batch.file_articles(file.key) if outcome.record is not None else {}
+    changed = [article for article in outcome.articles
+               if article.id not in stored or not stored[article.id].article.same_as_read(article)]
+    return (file, outcome, stored), changed
+
+
+def _derive_entities_again(batch: Batch, extractor: EntityExtractor) -> None:
+    """Give every stored article (but those written by this batch) its entities under the current rules and aliases."""
+    for chunk in _chunks(batch.stored_articles(), 1000):
         for entry, article in zip(chunk, extractor.enrich([entry.article for entry in chunk]), strict=True):
             batch.replace(entry, article)
 

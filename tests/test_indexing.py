@@ -210,3 +210,132 @@ def test_the_index_folder_holds_one_current_generation_and_the_previous(store, a
     assert generations == ["g000002", "g000003"]
     assert os.readlink(store.current_link) == "g000003"
     shutil.rmtree(store.root)
+
+
+def wire_files(folder: pathlib.Path, files: int = 4, per_file: int = 150) -> pathlib.Path:
+    """Enough articles that a parallel writer hands batches to every process."""
+    folder.mkdir(exist_ok=True)
+    for number in range(files):
+        write_jsonl(folder / f"wire{number}.jsonl", [
+            {"id": f"w{number}-{n}", "title": f"Harbour report {number}-{n}", "date": f"2024-0{1 + n % 9}-0{1 + n % 9}",
+             "source": ["Wire A", "Wire B", "Wire C"][n % 3],
+             "body": f"Ships {'loaded grain' if n % 2 else 'unloaded oil'} in Rotterdam on day {n}."}
+            for n in range(per_file)])
+    return folder
+
+
+@pytest.fixture
+def parallel_builds(monkeypatch):
+    """Call it, and every new index is written in parallel, as a large first build on two or more cores is."""
+    from search import indexer
+
+    def enable() -> None:
+        monkeypatch.setattr(indexer, "PARALLEL_BYTES", 0)
+        monkeypatch.setattr(indexer, "_cores", lambda: 2)
+    return enable
+
+
+def test_a_parallel_first_build_gives_the_same_index_in_several_segments(tmp_path, parallel_builds):
+    folder = wire_files(tmp_path / "wire")
+    serial = IndexStore(tmp_path / "serial")
+    index_paths(serial, [folder], entities=False)
+    parallel_builds()
+    parallel = IndexStore(tmp_path / "parallel")
+    assert counts(index_paths(parallel, [folder], entities=False)) == (4, 0, 0, 0, 0)
+    results = []
+    for store in (serial, parallel):
+        index = NewsIndex(store.root)
+        result = index.search(SearchRequest(query="grain", per_page=1000))
+        results.append((result.total, sorted(hit.id for hit in result.hits), result.facets))
+        index.close()
+    assert results[0] == results[1]
+    assert results[0][0] == 300
+    with parallel.open().reader() as reader:
+        assert len(list(reader.leaf_readers())) >= 2
+
+
+def test_an_interrupted_parallel_build_stops_its_processes_and_leaves_nothing(store, tmp_path, monkeypatch,
+                                                                               parallel_builds):
+    import multiprocessing
+    parallel_builds()
+    folder = wire_files(tmp_path / "wire")
+    added = []
+    original_add = Batch.add
+
+    def add_then_interrupt(self, article):
+        added.append(article)
+        if len(added) == 450:
+            raise KeyboardInterrupt
+        original_add(self, article)
+
+    monkeypatch.setattr(Batch, "add", add_then_interrupt)
+    with pytest.raises(KeyboardInterrupt):
+        index_paths(store, [folder], entities=False)
+    assert multiprocessing.active_children() == []
+    assert not store.exists()
+    assert not [name for name in os.listdir(store.root) if name.startswith("g")]
+
+
+def test_a_parallel_writer_that_loses_a_segment_fails_instead_of_dropping_articles(store, tmp_path, monkeypatch,
+                                                                                   parallel_builds):
+    import queue
+    parallel_builds()
+
+    from search import NewsSearchError
+    from search.index.writing import ParallelWriter
+    folder = wire_files(tmp_path / "wire")
+    original_commit = ParallelWriter.commit
+
+    def commit_missing_one_result(self, *args, **kwargs):
+        # Whoosh waits one second per sub-process result and silently goes on without it.
+        real_get = self.resultqueue.get
+        missed = []
+
+        def get(timeout):
+            result = real_get(timeout=timeout)
+            if not missed:
+                missed.append(result)
+                raise queue.Empty
+            return result
+
+        self.resultqueue.get = get
+        original_commit(self, *args, **kwargs)
+
+    monkeypatch.setattr(ParallelWriter, "commit", commit_missing_one_result)
+    with pytest.raises(NewsSearchError, match=r"wrote \d+ of 600 articles; the new index was not used"):
+        index_paths(store, [folder], entities=False)
+    assert not store.exists()
+
+
+def test_without_entities_then_with_them(store):
+    index_paths(store, [SEEDS], entities=False)
+    index = NewsIndex(store.root)
+    seed = index.search(SearchRequest(query="North Korea")).hits[0]
+    assert (seed.people, seed.orgs, seed.places) == ([], [], [])
+    report = index_paths(store, [SEEDS])
+    assert counts(report) == (0, 0, 0, 1, 0)
+    seed = index.search(SearchRequest(query="North Korea")).hits[0]
+    assert seed.people == ["Yoon Suk-yeol", "Volodymyr Zelensky"]
+    index.close()
+
+
+def test_a_changed_file_rewrites_only_its_changed_articles(store, articles_dir, monkeypatch):
+    stories = [{"id": f"s{n}", "title": f"Harbour story {n}", "date": f"2024-03-0{n}",
+                "body": f"Ships waited in the harbour on day {n}."} for n in range(1, 5)]
+    write_jsonl(articles_dir / "wire.jsonl", stories)
+    index_paths(store, [articles_dir])
+    stories[1]["title"] = "Harbour story two, corrected"
+    stories[2]["date"] = "2024-03-09"
+    del stories[3]
+    write_jsonl(articles_dir / "wire.jsonl", stories)
+    written = []
+    original_add = Batch.add
+    monkeypatch.setattr(Batch, "add", lambda self, article: (written.append(article.title), original_add(self, article)))
+    assert counts(index_paths(store, [articles_dir])) == (0, 1, 0, 0, 0)
+    assert sorted(written) == ["Harbour story 3", "Harbour story two, corrected"]
+    index = NewsIndex(store.root)
+    hits = index.search(SearchRequest(query="harbour", sort="oldest", per_page=10)).hits
+    assert [(hit.title, hit.date) for hit in hits] == [
+        ("Harbour story 1", "2024-03-01"), ("Harbour story two, corrected", "2024-03-02"),
+        ("Harbour story 3", "2024-03-09")]
+    index.close()

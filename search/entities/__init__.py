@@ -7,6 +7,6 @@ canonical name. `EntityExtractor` runs them over batches of articles, with the
 model in worker processes when there is more than one job.
 """
 from .aliases import DEFAULT_ALIASES, Aliases
-from .extractor import EntityExtractor, entity_fingerprint, entity_text
+from .extractor import EntityExtractor, KeepEntities, entity_fingerprint, entity_text
 
-__all__ = ["DEFAULT_ALIASES", "Aliases", "EntityExtractor", "entity_fingerprint", "entity_text"]
+__all__ = ["DEFAULT_ALIASES", "Aliases", "EntityExtractor", "KeepEntities", "entity_fingerprint", "entity_text"]

@@ -127,6 +127,26 @@ class EntityExtractor(Generic[Tag]):
                      for article, found_entities in zip(articles, entities, strict=True)]
 
 
+class KeepEntities(Generic[Tag]):
+    """Stands in for EntityExtractor when indexing without entities: articles keep
+    the entities their files name, and the fingerprint asks the next run with
+    entities to derive them for every article."""
+
+    fingerprint = "none"
+
+    def __enter__(self) -> KeepEntities[Tag]:
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        pass
+
+    def enrich(self, articles: list[Article]) -> list[Article]:
+        return articles
+
+    def enrich_batches(self, batches: Iterable[tuple[Tag, list[Article]]]) -> Iterator[tuple[Tag, list[Article]]]:
+        return iter(batches)
+
+
 def entities_from_mentions(text: str, mentions: list[Mention], aliases: Aliases, *, gazetteer: bool = True) -> Entities:
     """The pipeline after the model: gazetteer gaps, normalisation, aliases, one kind and spelling per name."""
     if gazetteer:

@@ -1,15 +1,41 @@
 """Writing articles into a generation of the index, in one Whoosh writer and one commit."""
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from whoosh.multiproc import MpWriter
+from whoosh.query import Term
+
 from ..article import Article
+from ..errors import NewsSearchError
 from .schema import from_stored, to_document
 from .store import IndexStore
 
 WRITER_MEMORY_MB = 256
+
+
+class ParallelWriter(MpWriter):
+    """Whoosh's multi-process writer, each process writing its own segment (2.4× faster on
+    Reuters than one writer), with two of its faults mended: `cancel` only set a flag in
+    the parent, leaving the sub-processes waiting forever, and a sub-process that failed
+    made `commit` silently leave out its documents (Batch checks the count)."""
+
+    def __init__(self, index) -> None:
+        super().__init__(index, procs=os.cpu_count() or 1, multisegment=True, limitmb=WRITER_MEMORY_MB)
+        # Start the processes now, before the caller starts threads or entity workers.
+        while len(self.tasks) < self.procs:
+            self._new_task()
+
+    def cancel(self) -> None:
+        try:
+            for task in self.tasks:
+                task.terminate()
+                task.join()
+        finally:
+            super().cancel()
 
 
 @dataclass(frozen=True)
@@ -19,18 +45,23 @@ class StoredArticle:
 
 
 class Batch:
-    """One commit's worth of changes: files whose articles go away, articles that come in.
+    """One commit's worth of changes: articles that go away, articles that come in.
 
     Used as a context manager: it commits when the block ends normally and
     discards everything when it raises (Ctrl-C included), leaving the index as it was.
     """
 
-    def __init__(self, store: IndexStore, generation: Path) -> None:
-        index = store.open(generation)
-        self._writer = index.writer(limitmb=WRITER_MEMORY_MB)
+    def __init__(self, store: IndexStore, generation: Path, *, parallel: bool = False) -> None:
+        """`parallel` writes with one process per core; for a new, empty generation only."""
+        self._index = store.open(generation)
         # The committed articles, as this batch found them. Deletes look them up here:
         # without a searcher, Whoosh opens a new one for every delete (30 ms on Reuters).
-        self._committed = index.searcher()
+        self._committed = self._index.searcher()
+        if parallel and self._committed.doc_count_all():
+            raise ValueError("a parallel batch writes a new, empty generation only")
+        self._writer = ParallelWriter(self._index) if parallel else self._index.writer(limitmb=WRITER_MEMORY_MB)
+        self._added = 0
+        self._removed: set[int] = set()
 
     def __enter__(self) -> Batch:
         return self
@@ -39,24 +70,43 @@ class Batch:
         try:
             if exc_type is None:
                 self._writer.commit()
+                self._check_parallel_count()
             else:
                 self._writer.cancel()
         finally:
             self._committed.close()
 
-    def remove_file(self, file_key: str) -> None:
-        """Drop every article that came from this file (before its new articles are added)."""
-        self._writer.delete_by_term("file", file_key, searcher=self._committed)
+    def _check_parallel_count(self) -> None:
+        if isinstance(self._writer, ParallelWriter):
+            with self._index.reader() as reader:
+                written = reader.doc_count_all()
+            if written != self._added:
+                raise NewsSearchError(f"the index writer processes wrote {written} of {self._added} articles; "
+                                      "the new index was not used")
+
+    def file_articles(self, file_key: str) -> dict[str, StoredArticle]:
+        """The committed articles that came from one file, by id."""
+        docnums = self._committed.docs_for_query(Term("file", file_key))
+        return {stored.article.id: stored for stored in map(self._stored, docnums)}
+
+    def remove(self, stored: StoredArticle) -> None:
+        self._writer.delete_document(stored.docnum)
+        self._removed.add(stored.docnum)
 
     def add(self, article: Article) -> None:
         self._writer.add_document(**to_document(article))
+        self._added += 1
 
     def replace(self, stored: StoredArticle, article: Article) -> None:
         """Write a new version of a stored article."""
-        self._writer.delete_document(stored.docnum)
+        self.remove(stored)
         self.add(article)
 
     def stored_articles(self) -> Iterator[StoredArticle]:
-        """Every article committed before this batch began, with its document number."""
+        """Every article committed before this batch began and not removed by it, with its document number."""
         for docnum in self._committed.reader().all_doc_ids():
-            yield StoredArticle(docnum, from_stored(self._committed.stored_fields(docnum)))
+            if docnum not in self._removed:
+                yield self._stored(docnum)
+
+    def _stored(self, docnum: int) -> StoredArticle:
+        return StoredArticle(docnum, from_stored(self._committed.stored_fields(docnum)))
