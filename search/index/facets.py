@@ -1,4 +1,4 @@
-"""Facet counts and date work over per-document columns, read once per searcher into numpy arrays.
+"""Facet counts and date work over per-document arrays (`columns.Columns`).
 
 Counting gathers the matching documents' value ids from flat arrays and counts
 them with `numpy.bincount`, instead of asking Whoosh to group results (its
@@ -8,11 +8,15 @@ Counts are exact over all matches.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from ..model import FacetValue
-from .schema import FACET_FIELDS, VALUE_SEPARATOR, column_name
+from .schema import FACET_FIELDS, VALUE_SEPARATOR
+
+if TYPE_CHECKING:
+    from .columns import Columns
 
 
 @dataclass(frozen=True)
@@ -39,6 +43,20 @@ class FacetColumn:
                                 count=int(offsets[-1]))
         return cls(names, offsets, value_ids)
 
+    @classmethod
+    def concatenate(cls, parts: list[FacetColumn]) -> FacetColumn:
+        """The columns of consecutive segments as one, over the union of their names."""
+        names = sorted({name for part in parts for name in part.names})
+        ids = {name: number for number, name in enumerate(names)}
+        offsets, value_ids, start = [np.zeros(1, dtype=np.int64)], [], 0
+        for part in parts:
+            renumber = np.array([ids[name] for name in part.names], dtype=np.int32)
+            value_ids.append(renumber[part.value_ids])
+            offsets.append(part.offsets[1:] + start)
+            start += int(part.offsets[-1])
+        return cls(names, np.concatenate(offsets),
+                   np.concatenate(value_ids) if value_ids else np.zeros(0, dtype=np.int32))
+
     def counts(self, docs: np.ndarray) -> np.ndarray:
         """How many of `docs` have each value (indexed by value id)."""
         starts = self.offsets[docs]
@@ -49,27 +67,6 @@ class FacetColumn:
         # Positions of every value of every doc: each doc's start, then consecutive.
         positions = np.repeat(starts - np.cumsum(lengths) + lengths, lengths) + np.arange(total)
         return np.bincount(self.value_ids[positions], minlength=len(self.names))
-
-
-class Columns:
-    """Per-document values of one reader, loaded on first use: dates and facet values."""
-
-    def __init__(self, reader) -> None:
-        self._reader = reader
-        self._facets: dict[str, FacetColumn] = {}
-        self._days: np.ndarray | None = None
-
-    @property
-    def days(self) -> np.ndarray:
-        """Each document's date as YYYYMMDD, 0 when it has none."""
-        if self._days is None:
-            self._days = np.fromiter(self._reader.column_reader("day"), dtype=np.int64)
-        return self._days
-
-    def facet(self, name: str) -> FacetColumn:
-        if name not in self._facets:
-            self._facets[name] = FacetColumn.from_column(self._reader.column_reader(column_name(name)))
-        return self._facets[name]
 
 
 def count_values(columns: Columns, facet: str, docs: np.ndarray, limit: int) -> list[FacetValue]:

@@ -2,8 +2,10 @@
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 from whoosh import query as wq
@@ -11,7 +13,8 @@ from whoosh import query as wq
 from ..article import Article
 from ..dates import day_number, from_day_number
 from ..model import Hit, IndexStats, SearchRequest, SearchResult
-from .facets import Columns, all_facets, within_dates
+from .columns import Columns
+from .facets import all_facets, within_dates
 from .matching import Matches, PostingReader, QueryMatcher, Unsupported, whoosh_matches
 from .query import filter_query, highlight_terms, make_parser, parse_query
 from .schema import from_stored
@@ -36,10 +39,17 @@ class Selection:
         return self.base[keep]
 
 
-class IndexSearcher:
-    """Searches one generation of the index as it was when opened. Not thread-safe."""
+ColumnSource = Callable[[Any, Path], Columns]
 
-    def __init__(self, store: IndexStore) -> None:
+
+class IndexSearcher:
+    """Searches one generation of the index as it was when opened. Not thread-safe.
+
+    `columns` gives the per-document arrays of a reader; NewsIndex passes one that
+    shares them between its threads' searchers.
+    """
+
+    def __init__(self, store: IndexStore, columns: ColumnSource = Columns.of_reader) -> None:
         self.store = store
         self.generation = store.current_generation()
         self._index = store.open(self.generation)
@@ -49,7 +59,7 @@ class IndexSearcher:
         schema = self._index.schema
         self._parser = make_parser(schema)
         self._body_analyzer = schema["body"].analyzer
-        self.columns = Columns(self._searcher.reader())
+        self.columns = columns(self._searcher.reader(), self.generation)
         self._query_matcher = QueryMatcher(PostingReader(self._searcher))
 
     def close(self) -> None:
@@ -155,16 +165,26 @@ class NewsIndex:
     def __init__(self, root: Path | str) -> None:
         self.store = IndexStore(root)
         self._local = threading.local()
+        self._columns: tuple[tuple[str, int], Columns] | None = None
+        self._columns_lock = threading.Lock()
 
     def searcher(self) -> IndexSearcher:
         current = getattr(self._local, "searcher", None)
         if current is not None and current.is_current():
             return current
-        fresh = IndexSearcher(self.store)
+        fresh = IndexSearcher(self.store, self._shared_columns)
         if current is not None:
             current.close()
         self._local.searcher = fresh
         return fresh
+
+    def _shared_columns(self, reader, directory: Path) -> Columns:
+        """One copy of the newest index state's arrays for all threads (they are read-only)."""
+        key = (str(directory), reader.generation())
+        with self._columns_lock:
+            if self._columns is None or self._columns[0] != key:
+                self._columns = (key, Columns.of_reader(reader, directory))
+            return self._columns[1]
 
     def search(self, request: SearchRequest) -> SearchResult:
         return self.searcher().search(request)

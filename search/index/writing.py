@@ -11,6 +11,7 @@ from whoosh.query import Term
 
 from ..article import Article
 from ..errors import NewsSearchError
+from .columns import write_missing
 from .schema import from_stored, to_document
 from .store import IndexStore
 
@@ -54,6 +55,7 @@ class Batch:
     def __init__(self, store: IndexStore, generation: Path, *, parallel: bool = False) -> None:
         """`parallel` writes with one process per core; for a new, empty generation only."""
         self._index = store.open(generation)
+        self._directory = generation
         # The committed articles, as this batch found them. Deletes look them up here:
         # without a searcher, Whoosh opens a new one for every delete (30 ms on Reuters).
         self._committed = self._index.searcher()
@@ -70,16 +72,17 @@ class Batch:
         try:
             if exc_type is None:
                 self._writer.commit()
-                self._check_parallel_count()
+                with self._index.reader() as reader:
+                    self._check_parallel_count(reader)
+                    write_missing(reader, self._directory)
             else:
                 self._writer.cancel()
         finally:
             self._committed.close()
 
-    def _check_parallel_count(self) -> None:
+    def _check_parallel_count(self, reader) -> None:
         if isinstance(self._writer, ParallelWriter):
-            with self._index.reader() as reader:
-                written = reader.doc_count_all()
+            written = reader.doc_count_all()
             if written != self._added:
                 raise NewsSearchError(f"the index writer processes wrote {written} of {self._added} articles; "
                                       "the new index was not used")

@@ -1,0 +1,53 @@
+"""Per-segment column files (search/index/columns.py): written at commit, same answers as the columns."""
+from __future__ import annotations
+
+from search import NewsIndex, SearchRequest, index_paths
+from search.index.columns import SUFFIX
+
+from .conftest import oil_stories, write_jsonl
+
+
+def column_files(store) -> list:
+    return sorted(store.current_generation().glob(f"*{SUFFIX}"))
+
+
+def segment_ids(store) -> list[str]:
+    with store.open().reader() as reader:
+        return sorted(leaf.segment().segment_id() for leaf, _ in reader.leaf_readers())
+
+
+def facets_and_dates(store) -> tuple:
+    index = NewsIndex(store.root)
+    request = SearchRequest.from_text(query="oil", sort="newest", per_page=50, date_from="2024-02")
+    result = index.search(request)
+    index.close()
+    return result.total, [hit.id for hit in result.hits], result.facets
+
+
+def test_every_segment_gets_a_column_file_and_merged_ones_lose_theirs(store, articles_dir):
+    for part in range(12):
+        write_jsonl(articles_dir / f"part{part}.jsonl", oil_stories(3 + part))
+        index_paths(store, [articles_dir])
+        assert [path.name.removesuffix(SUFFIX) for path in column_files(store)] == segment_ids(store)
+    assert len(segment_ids(store)) < 12  # Whoosh merged small segments, and removed their files
+
+
+def test_answers_are_the_same_with_and_without_the_files(store, articles_dir):
+    write_jsonl(articles_dir / "a.jsonl", oil_stories(9))
+    index_paths(store, [articles_dir])
+    write_jsonl(articles_dir / "b.jsonl", [{**story, "id": f"b{n}"} for n, story in enumerate(oil_stories(5))])
+    index_paths(store, [articles_dir])
+    with_files = facets_and_dates(store)
+    for path in column_files(store):
+        path.unlink()
+    assert facets_and_dates(store) == with_files
+    assert with_files[0] == 9
+
+
+def test_a_damaged_file_is_ignored(store, articles_dir):
+    write_jsonl(articles_dir / "a.jsonl", oil_stories(9))
+    index_paths(store, [articles_dir])
+    expected = facets_and_dates(store)
+    for path in column_files(store):
+        path.write_bytes(b"not a numpy file")
+    assert facets_and_dates(store) == expected
