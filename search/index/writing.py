@@ -16,6 +16,10 @@ from .schema import from_stored, to_document
 from .store import IndexStore
 
 WRITER_MEMORY_MB = 256
+# Separate files per segment: Whoosh opens a compound segment file by copying each
+# part it reads into memory (a BytesIO over the mapped file), 270 MB of postings
+# for ten copies of Reuters; separate files are read from the page cache.
+WRITER_OPTIONS = {"limitmb": WRITER_MEMORY_MB, "compound": False}
 
 
 class ParallelWriter(MpWriter):
@@ -25,7 +29,7 @@ class ParallelWriter(MpWriter):
     made `commit` silently leave out its documents (Batch checks the count)."""
 
     def __init__(self, index) -> None:
-        super().__init__(index, procs=os.cpu_count() or 1, multisegment=True, limitmb=WRITER_MEMORY_MB)
+        super().__init__(index, procs=os.cpu_count() or 1, multisegment=True, **WRITER_OPTIONS)
         # Start the processes now, before the caller starts threads or entity workers.
         while len(self.tasks) < self.procs:
             self._new_task()
@@ -61,7 +65,7 @@ class Batch:
         self._committed = self._index.searcher()
         if parallel and self._committed.doc_count_all():
             raise ValueError("a parallel batch writes a new, empty generation only")
-        self._writer = ParallelWriter(self._index) if parallel else self._index.writer(limitmb=WRITER_MEMORY_MB)
+        self._writer = ParallelWriter(self._index) if parallel else self._index.writer(**WRITER_OPTIONS)
         self._added = 0
         self._removed: set[int] = set()
 
