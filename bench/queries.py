@@ -69,7 +69,7 @@ def main() -> None:
     print(f"warm  p50 {percentile(warm, .5) * 1000:6.1f} ms   p95 {percentile(warm, .95) * 1000:6.1f} ms   "
           f"max {max(warm) * 1000:6.1f} ms")
     print(f"cold  p50 {percentile(cold, .5) * 1000:6.1f} ms   p95 {percentile(cold, .95) * 1000:6.1f} ms   "
-          f"(first run of each query, columns loaded by the first)")
+          f"(first run of each query)")
     print(f"peak RSS of this process {peak_rss_mb():.0f} MB")
 
 
