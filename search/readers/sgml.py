@@ -8,6 +8,7 @@ PEOPLE, ORGS and EXCHANGES are kept as the article's labels.
 """
 from __future__ import annotations
 
+import functools
 import html
 import re
 from collections.abc import Iterator
@@ -52,8 +53,13 @@ def read(source: SourceFile) -> Iterator[Entry]:
         yield ReadError(source.path, "no <REUTERS> stories found in this SGML file")
 
 
+@functools.lru_cache(maxsize=None)
+def _element_pattern(name: str) -> re.Pattern:
+    return re.compile(rf"<{name}\b[^>]*>(.*?)</{name}>", re.DOTALL | re.IGNORECASE)
+
+
 def _element(name: str, markup: str) -> str | None:
-    match = re.search(rf"<{name}\b[^>]*>(.*?)</{name}>", markup, re.DOTALL | re.IGNORECASE)
+    match = _element_pattern(name).search(markup)
     return match.group(1) if match else None
 
 
