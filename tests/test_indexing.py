@@ -339,3 +339,12 @@ def test_a_changed_file_rewrites_only_its_changed_articles(store, articles_dir, 
         ("Harbour story 1", "2024-03-01"), ("Harbour story two, corrected", "2024-03-02"),
         ("Harbour story 3", "2024-03-09")]
     index.close()
+
+
+def test_an_empty_folder_gives_an_empty_index_that_answers(store, articles_dir):
+    assert counts(index_paths(store, [articles_dir])) == (0, 0, 0, 0, 0)
+    index = NewsIndex(store.root)
+    for query in ("harbour", '"oil prices"', "ship*", "NOT oil", ""):
+        assert index.search(SearchRequest.from_text(query=query)).total == 0
+    assert index.stats().articles == 0
+    index.close()

@@ -34,8 +34,7 @@ class Columns:
     @classmethod
     def of_reader(cls, reader, directory: Path) -> Columns:
         """The columns of every segment of `reader`, from their files where present."""
-        parts = [_load(directory / f"{leaf.segment().segment_id()}{SUFFIX}") or _from_segment(leaf)
-                 for leaf, _ in reader.leaf_readers()]
+        parts = [_load(directory / f"{name}{SUFFIX}") or _from_segment(leaf) for leaf, name in _segments(reader)]
         if not parts:  # an empty index
             return cls(np.zeros(0, dtype=np.int32), {facet: FacetColumn.concatenate([]) for facet in FACET_FIELDS})
         return cls(np.concatenate([part.days for part in parts]),
@@ -44,10 +43,18 @@ class Columns:
 
 def write_missing(reader, directory: Path) -> None:
     """Write the column file of every segment that has none (durably: a crash leaves no half file)."""
-    for leaf, _ in reader.leaf_readers():
-        path = directory / f"{leaf.segment().segment_id()}{SUFFIX}"
+    for leaf, name in _segments(reader):
+        path = directory / f"{name}{SUFFIX}"
         if not path.exists():
             _save(_from_segment(leaf), path)
+
+
+def _segments(reader):
+    """Each segment's reader and name (an empty index has a reader but no segment)."""
+    for leaf, _ in reader.leaf_readers():
+        segment = leaf.segment()
+        if segment is not None:
+            yield leaf, segment.segment_id()
 
 
 def _from_segment(leaf) -> Columns:

@@ -200,6 +200,8 @@ class QueryMatcher:
         if btext is None:
             return Matches.none()
         postings = postings or self.postings.postings(field, btext)
+        if not len(postings.docs):  # also spares Whoosh's idf a log(0) on an empty index
+            return Matches.none()
         return Matches(postings.docs, self._bm25(field, btext, postings))
 
     def _bm25(self, field: str, btext: bytes, postings: Postings) -> np.ndarray:
