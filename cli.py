@@ -6,6 +6,7 @@ import json
 import re
 import sys
 from collections.abc import Callable
+from datetime import datetime
 from pathlib import Path
 
 import click
@@ -21,6 +22,7 @@ from search import (
 )
 from search.config import INDEX_ENV, default_index_dir, index_dir, lock_wait
 from search.model import SORTS
+from search.watching import FolderWatcher, WatchBatch
 
 EXIT_FATAL, EXIT_USAGE, EXIT_PARTIAL = 1, 2, 3
 _MARK = re.compile(r"<mark>(.*?)</mark>", re.DOTALL)
@@ -29,6 +31,14 @@ _MARK = re.compile(r"<mark>(.*?)</mark>", re.DOTALL)
 def json_option(command: Callable) -> Callable:
     """`--json`: print exactly one JSON document on stdout."""
     return click.option("--json", "as_json", is_flag=True, help="Print one JSON document instead of text.")(command)
+
+
+def no_entities_option(command: Callable) -> Callable:
+    """`--no-entities`: index without finding people, organisations and places."""
+    return click.option(
+        "--no-entities", is_flag=True,
+        help="Do not look for people, organisations and places (several times faster); their facets stay "
+             "empty until a run without this option finds them for every article.")(command)
 
 
 def print_json(data: dict) -> None:
@@ -84,9 +94,7 @@ def cli(ctx: click.Context, index_location: Path | None) -> None:
 @click.option("--dry-run", is_flag=True, help="List what would be added, updated and removed; change nothing.")
 @click.option("--jobs", type=click.IntRange(min=1), default=None,
               help="Processes finding entities. Default: every core when there are 2 MB or more to read, else 1.")
-@click.option("--no-entities", is_flag=True,
-              help="Do not look for people, organisations and places (several times faster); articles keep "
-                   "only those their files name, until a run without this option finds them for every article.")
+@no_entities_option
 @json_option
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar and no per-file messages.")
 @click.pass_obj
@@ -144,6 +152,50 @@ class TerminalProgress:
     def finish(self) -> None:
         self.bar.close()
         click.echo("Writing the index…", err=True)
+
+
+@cli.command()
+@click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
+@click.option("--interval", type=click.FloatRange(min=0.1), default=2.0, show_default=True,
+              help="Seconds between looks; a file is indexed once its size and time held still this long.")
+@click.option("--poll", is_flag=True, help="Scan for changes instead of asking the system to report them "
+                                           "(for network folders). Used anyway where the system cannot report.")
+@no_entities_option
+@click.option("--quiet", "-q", is_flag=True, help="Log only batches with problems.")
+@click.pass_obj
+def watch(context: Context, paths: tuple[Path, ...], interval: float, poll: bool, no_entities: bool,
+          quiet: bool) -> None:
+    """Index PATHs now, then again whenever files under them are added, changed or removed.
+
+    Bursts of changes are indexed together, one log line per batch on stderr; a
+    file still being written waits until it stops changing. The write lock is
+    held only while a batch is written, so `index` and searches go on meanwhile.
+    Stop with Ctrl-C.
+
+    \b
+    Example:
+        news-search watch ~/incoming/ --interval 5
+    """
+    def log(batch: WatchBatch) -> None:
+        if batch.changed and not (quiet and not batch.report.errors and not batch.error):
+            what = f"not indexed this time: {batch.error}" if batch.error else batch.report.summary()
+            click.echo(f"{datetime.now():%Y-%m-%d %H:%M:%S} {what} ({batch.seconds:.1f} s{_waiting(batch.waiting)})",
+                       err=True)
+            for error in batch.report.errors:
+                click.echo(f"problem: {error}", err=True)
+
+    watcher = FolderWatcher(IndexStore(context.location), paths, interval=interval, entities=not no_entities,
+                            polling=poll, lock_timeout=lock_wait(), on_batch=log)
+    if not quiet:
+        click.echo(f"Watching {', '.join(map(str, paths))} (every {interval:g} s); Ctrl-C stops.", err=True)
+    try:
+        watcher.run()
+    except KeyboardInterrupt:
+        click.echo("Stopped; the index holds every batch written so far.", err=True)
+
+
+def _waiting(count: int) -> str:
+    return f"; {count} file{'s' if count != 1 else ''} still being written" if count else ""
 
 
 def _request_options(command: Callable) -> Callable:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import os
-from collections.abc import Iterable, Iterator
+from collections.abc import Collection, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal, Protocol
@@ -103,7 +103,7 @@ class IndexReport:
 
 def index_paths(store: IndexStore, paths: Iterable[Path | str], *, rebuild: bool = False, dry_run: bool = False,
                 jobs: int | None = None, progress: Progress | None = None, lock_timeout: float = 10.0,
-                aliases: Path | None = None, entities: bool = True) -> IndexReport:
+                aliases: Path | None = None, entities: bool = True, hold: Collection[str] = ()) -> IndexReport:
     """Bring the index up to date with the files under `paths`.
 
     With `rebuild`, a fresh index of exactly these paths replaces the current one
@@ -112,7 +112,8 @@ def index_paths(store: IndexStore, paths: Iterable[Path | str], *, rebuild: bool
     own copy). When the entity rules or the alias file changed since the last
     run, every article's entities are derived again, from cached mentions.
     Without `entities`, articles keep only the entities their files name, and the
-    next run with entities derives them for every article.
+    next run with entities derives them for every article. Files named in `hold`
+    (absolute paths; files still being written) are left as they are this time.
     Raises NewsSearchError when nothing could be done at all.
     """
     roots = [Path(path) for path in paths]
@@ -124,8 +125,10 @@ def index_paths(store: IndexStore, paths: Iterable[Path | str], *, rebuild: bool
     with store.write_lock(lock_timeout):
         fresh = rebuild or not store.exists()
         manifest = Manifest(files={}) if fresh else store.manifest()
-        found = {file.key: file for file in _find_files(roots, report.errors)}
-        changes = _plan(found, manifest, roots, report)
+        found = {file.key: file for file in find_files(roots, report.errors)}
+        held = {str(Path(path).resolve()) for path in hold}
+        changes = _plan({key: file for key, file in found.items() if key not in held}, manifest, roots, report,
+                        held)
         report.changes = changes
         if dry_run:
             for change in changes:
@@ -163,7 +166,7 @@ def _cores() -> int:
     return max(1, os.cpu_count() or 1)
 
 
-def _find_files(roots: list[Path], errors: list[ReadError]) -> Iterator[FoundFile]:
+def find_files(roots: list[Path], errors: list[ReadError]) -> Iterator[FoundFile]:
     """Every file a reader handles under the roots (a file named directly is always taken)."""
     seen: set[str] = set()
     for root in roots:
@@ -210,7 +213,8 @@ def _in_scope(key: str, roots: list[Path]) -> bool:
     return False
 
 
-def _plan(found: dict[str, FoundFile], manifest: Manifest, roots: list[Path], report: IndexReport) -> list[Change]:
+def _plan(found: dict[str, FoundFile], manifest: Manifest, roots: list[Path], report: IndexReport,
+          held: set[str]) -> list[Change]:
     changes = []
     for key, file in found.items():
         record = manifest.files.get(key)
@@ -221,7 +225,7 @@ def _plan(found: dict[str, FoundFile], manifest: Manifest, roots: list[Path], re
         else:
             changes.append(Change("update", key, file.shown))
     for key in sorted(manifest.files):
-        if key not in found and _in_scope(key, roots):
+        if key not in found and key not in held and _in_scope(key, roots):
             changes.append(Change("remove", key, _shown(Path(key))))
     return changes
 
