@@ -4,6 +4,7 @@ from __future__ import annotations
 import html
 import json
 import re
+import signal
 import sys
 from collections.abc import Callable
 from datetime import datetime
@@ -186,12 +187,14 @@ def watch(context: Context, paths: tuple[Path, ...], interval: float, poll: bool
 
     watcher = FolderWatcher(IndexStore(context.location), paths, interval=interval, entities=not no_entities,
                             polling=poll, lock_timeout=lock_wait(), on_batch=log)
+    signal.signal(signal.SIGTERM, lambda *_: watcher.stop.set())  # a service manager's stop: finish the batch
     if not quiet:
         click.echo(f"Watching {', '.join(map(str, paths))} (every {interval:g} s); Ctrl-C stops.", err=True)
     try:
         watcher.run()
     except KeyboardInterrupt:
-        click.echo("Stopped; the index holds every batch written so far.", err=True)
+        pass
+    click.echo("Stopped; the index holds every batch written so far.", err=True)
 
 
 def _waiting(count: int) -> str:

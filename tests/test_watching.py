@@ -99,7 +99,7 @@ def test_watch_command_indexes_a_burst_of_100_files_and_removals(tmp_path):
             (folder / f"file{number:03d}.txt").unlink()
         assert wait_for(lambda: count(index_dir) == 90)
     finally:
-        watch.send_signal(signal.SIGINT)
+        watch.send_signal(signal.SIGTERM)  # as a service manager stops it
         _, log = watch.communicate(timeout=30)
     batches = [line for line in log.splitlines() if "Files:" in line]
     assert 2 <= len(batches) <= 10, log
