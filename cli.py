@@ -124,6 +124,8 @@ def index(context: Context, paths: tuple[Path, ...], rebuild: bool, dry_run: boo
                              progress=progress, jobs=jobs, lock_timeout=lock_wait(), entities=not no_entities)
     except KeyboardInterrupt:
         fail("interrupted; the index is as it was before this run", 130)
+    if report.recovered and not quiet:
+        click.echo(f"note: {report.recovered}; its unfinished work was set aside and this run completed it", err=True)
     if as_json:
         print_json(report.to_dict())
     else:

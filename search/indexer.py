@@ -18,7 +18,7 @@ from .article import Article
 from .config import aliases_file
 from .entities import Aliases, EntityExtractor, KeepEntities, entity_fingerprint
 from .errors import NewsSearchError
-from .index.store import MANIFEST_NAME, IndexStore
+from .index.store import IndexStore
 from .index.writing import Batch
 from .manifest import FileRecord, Manifest
 from .readers import (
@@ -82,6 +82,7 @@ class IndexReport:
     errors: list[ReadError] = field(default_factory=list)
     changes: list[Change] = field(default_factory=list)
     dry_run: bool = False
+    recovered: str | None = None  # what an earlier writer left unfinished, which this run completed
 
     def to_dict(self) -> dict:
         data = {name: getattr(self, name) for name in ("added", "updated", "removed", "unchanged", "failed", "articles")}
@@ -122,7 +123,10 @@ def index_paths(store: IndexStore, paths: Iterable[Path | str], *, rebuild: bool
             raise NewsSearchError(f"{root}: no such file or folder")
     progress = progress or _NoProgress()
     report = IndexReport(dry_run=dry_run)
-    with store.write_lock(lock_timeout):
+    with store.write_lock(lock_timeout) as lock:
+        if lock.abandoned_by:
+            report.recovered = f"the previous writer ({lock.abandoned_by}) stopped without finishing"
+        store.clear_debris()
         fresh = rebuild or not store.exists()
         manifest = Manifest(files={}) if fresh else store.manifest()
         found = {file.key: file for file in find_files(roots, report.errors)}
@@ -146,7 +150,7 @@ def index_paths(store: IndexStore, paths: Iterable[Path | str], *, rebuild: bool
                     (EntityExtractor(store.root / MENTION_CACHE, alias_set, workers) if entities
                      else KeepEntities()) as extractor:
                 _apply(batch, changes, to_read, manifest, report, progress, extractor, rederive)
-            manifest.save(generation / MANIFEST_NAME)
+                batch.manifest = manifest
             if fresh:
                 store.make_current(generation)
         except BaseException:

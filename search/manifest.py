@@ -13,6 +13,10 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 FORMAT_VERSION = 1
+MANIFEST_NAME = "manifest.json"
+# Written just before a Whoosh commit and renamed to MANIFEST_NAME just after, so
+# that a crash in between still leaves the manifest of what was committed.
+PENDING_NAME = "manifest.next.json"
 
 
 @dataclass(frozen=True)
@@ -29,6 +33,7 @@ class Manifest:
     files: dict[str, FileRecord]
     last_indexed: str | None = None
     entities: str | None = None  # the fingerprint of the rules and aliases the entities were made with
+    toc: int | None = None  # the Whoosh commit (table-of-contents generation) it describes
 
     @classmethod
     def load(cls, path: Path) -> Manifest:
@@ -40,13 +45,24 @@ class Manifest:
         if data.get("format") != FORMAT_VERSION:
             return cls(files={})  # an older layout: every file is read again
         return cls(files={key: FileRecord(**record) for key, record in data["files"].items()},
-                   last_indexed=data.get("last_indexed"), entities=data.get("entities"))
+                   last_indexed=data.get("last_indexed"), entities=data.get("entities"), toc=data.get("toc"))
+
+    @classmethod
+    def of_commit(cls, directory: Path, toc: int) -> Manifest:
+        """The manifest describing Whoosh commit `toc` in `directory`: the pending one when the
+        commit happened but its rename did not, else the saved one."""
+        pending = directory / PENDING_NAME
+        if pending.exists():
+            manifest = cls.load(pending)
+            if manifest.toc == toc:
+                return manifest
+        return cls.load(directory / MANIFEST_NAME)
 
     def save(self, path: Path) -> None:
         """Write atomically: a crash leaves either the old manifest or the new one."""
         self.last_indexed = dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
         data = {"format": FORMAT_VERSION, "last_indexed": self.last_indexed, "entities": self.entities,
-                "files": {key: asdict(record) for key, record in sorted(self.files.items())}}
+                "toc": self.toc, "files": {key: asdict(record) for key, record in sorted(self.files.items())}}
         write_atomically(path, json.dumps(data, indent=0, ensure_ascii=False).encode("utf-8"))
 
 

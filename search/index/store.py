@@ -24,7 +24,6 @@ from ..manifest import Manifest, fsync_directory
 from .lock import WriteLock
 from .schema import build_schema
 
-MANIFEST_NAME = "manifest.json"
 _GENERATION = re.compile(r"^g(\d{6})$")
 
 
@@ -57,7 +56,9 @@ class IndexStore:
             raise NewsSearchError(f"the index at {directory} cannot be opened: {error}") from None
 
     def manifest(self, generation: Path | None = None) -> Manifest:
-        return Manifest.load((generation or self.current_generation()) / MANIFEST_NAME)
+        """The manifest of what the generation's last commit holds."""
+        directory = generation or self.current_generation()
+        return Manifest.of_commit(directory, self.open(directory).latest_generation())
 
     def write_lock(self, timeout: float = 10.0) -> WriteLock:
         return WriteLock(self.root / "write.lock", timeout)
@@ -84,6 +85,30 @@ class IndexStore:
         for entry in os.listdir(self.root):
             if _GENERATION.match(entry) and entry not in keep:
                 shutil.rmtree(self.root / entry, ignore_errors=True)
+
+    def clear_debris(self) -> list[str]:
+        """Remove what writers killed mid-way left behind (call holding the write lock):
+        generations that never became current, and temporary files in the current one.
+        Returns what was removed."""
+        keep = set()
+        if self.exists():
+            current = self.current_generation()
+            older = sorted(name for name in os.listdir(self.root) if _GENERATION.match(name) and name < current.name)
+            keep = {current.name, *older[-1:]}
+        removed = []
+        for name in sorted(os.listdir(self.root)) if self.root.exists() else []:
+            if _GENERATION.match(name) and name not in keep:
+                removed.append(name)
+                shutil.rmtree(self.root / name, ignore_errors=True)
+        if self.exists():
+            for entry in os.scandir(self.current_generation()):
+                if entry.name.endswith(".tmp") or entry.name.startswith("."):  # Whoosh's and ours
+                    removed.append(entry.name)
+                    if entry.is_dir(follow_symlinks=False):
+                        shutil.rmtree(entry.path, ignore_errors=True)
+                    else:
+                        os.unlink(entry.path)
+        return removed
 
     def discard(self, generation: Path) -> None:
         """Remove a generation that never became current (an interrupted rebuild)."""
