@@ -348,3 +348,44 @@ def test_an_empty_folder_gives_an_empty_index_that_answers(store, articles_dir):
         assert index.search(SearchRequest.from_text(query=query)).total == 0
     assert index.stats().articles == 0
     index.close()
+
+
+def test_a_writer_killed_with_its_workers_alive_does_not_leave_the_index_locked(store, tmp_path):
+    """Workers inherit the lock's descriptor; they let go of it and die with their parent."""
+    import signal
+    import subprocess
+    import sys
+    script = f"""
+import multiprocessing, os, sys, time
+from pathlib import Path
+from search.index.lock import WriteLock
+from search.processes import start_worker
+
+def worker(parent):
+    start_worker(parent)
+    time.sleep(60)
+
+lock = WriteLock(Path({str(store.root / "write.lock")!r}), 0).__enter__()
+child = multiprocessing.Process(target=worker, args=(os.getpid(),))
+child.start()
+print(child.pid, flush=True)
+time.sleep(60)
+"""
+    writer = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, text=True)
+    worker_pid = int(writer.stdout.readline())
+    time.sleep(0.5)
+    writer.send_signal(signal.SIGKILL)
+    writer.wait()
+    with store.write_lock(timeout=5) as lock:
+        assert lock.abandoned_by and f"pid {writer.pid} on" in lock.abandoned_by
+    time.sleep(0.5)
+    assert not running(worker_pid)
+
+
+def running(pid: int) -> bool:
+    """Alive and not a zombie waiting to be reaped."""
+    try:
+        state = pathlib.Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except FileNotFoundError:
+        return False
+    return state != "Z"

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
+import os
 from collections import deque
 from collections.abc import Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -10,6 +11,7 @@ from pathlib import Path
 from typing import Generic, TypeVar
 
 from ..article import Article
+from ..processes import start_worker
 from .aliases import Aliases
 from .cache import MentionCache
 from .gazetteer import missed_places, retype_places
@@ -109,7 +111,8 @@ class EntityExtractor(Generic[Tag]):
                 result: Future | list = find_mentions(load_model(), chunk_texts)
             else:
                 if self._pool is None:
-                    self._pool = ProcessPoolExecutor(max_workers=self.jobs)
+                    self._pool = ProcessPoolExecutor(max_workers=self.jobs, initializer=start_worker,
+                                                     initargs=(os.getpid(),))
                 result = self._pool.submit(_worker_mentions, chunk_texts)
             jobs.append(([key for key, _ in chunk], result))
         return texts, keys, known, jobs

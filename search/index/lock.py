@@ -1,7 +1,9 @@
 """The index's single-writer lock: an flock on a file that names its holder.
 
 The kernel releases an flock when its process dies, so a crashed writer never
-leaves a lock behind; the holder's details are only there to be shown.
+leaves a lock behind; the holder's details are only there to be shown. A clean
+release empties them, so details found when taking the lock name a writer that
+died (killed, or its machine went down): `abandoned_by` tells the caller.
 """
 from __future__ import annotations
 
@@ -15,6 +17,7 @@ import time
 from pathlib import Path
 
 from ..errors import IndexLockedError
+from ..processes import lock_released, lock_taken
 
 
 class WriteLock:
@@ -24,6 +27,7 @@ class WriteLock:
         self.path = path
         self.timeout = timeout
         self._file = None
+        self.abandoned_by: str | None = None  # a writer that died holding the lock, found on taking it
 
     def __enter__(self) -> WriteLock:
         self.path.parent.mkdir(parents=True, exist_ok=True)
@@ -41,6 +45,9 @@ class WriteLock:
                         f"the index at {self.path.parent} is being written by {holder}; "
                         "wait for it to finish, then run this again") from None
                 time.sleep(0.1)
+        lock_taken(handle.fileno())
+        if self.path.stat().st_size:
+            self.abandoned_by = self.holder()
         handle.seek(0)
         handle.truncate()
         json.dump({"pid": os.getpid(), "host": socket.gethostname(), "command": " ".join(sys.argv),
@@ -51,6 +58,7 @@ class WriteLock:
 
     def __exit__(self, *exc_info) -> None:
         if self._file is not None:
+            lock_released(self._file.fileno())
             self._file.truncate(0)
             fcntl.flock(self._file, fcntl.LOCK_UN)
             self._file.close()
