@@ -8,6 +8,8 @@ from pathlib import Path
 INDEX_ENV = "NEWS_SEARCH_INDEX"
 LOCK_WAIT_ENV = "NEWS_SEARCH_LOCK_WAIT"
 ALIASES_ENV = "NEWS_SEARCH_ALIASES"
+MAX_FILE_ENV = "NEWS_SEARCH_MAX_FILE_MB"
+DEFAULT_MAX_FILE_MB = 256
 DEFAULT_LOCK_WAIT = 10.0
 
 
@@ -25,11 +27,20 @@ def index_dir(flag: str | os.PathLike | None = None) -> Path:
 
 def lock_wait() -> float:
     """Seconds a writer waits for another to finish: $NEWS_SEARCH_LOCK_WAIT, else 10."""
-    value = os.environ.get(LOCK_WAIT_ENV)
+    return _number(LOCK_WAIT_ENV, DEFAULT_LOCK_WAIT)
+
+
+def max_file_bytes() -> int:
+    """The largest file the indexer reads: $NEWS_SEARCH_MAX_FILE_MB megabytes, else 256."""
+    return int(_number(MAX_FILE_ENV, DEFAULT_MAX_FILE_MB) * 2**20)
+
+
+def _number(variable: str, default: float) -> float:
+    value = os.environ.get(variable)
     try:
-        return max(0.0, float(value)) if value else DEFAULT_LOCK_WAIT
+        return max(0.0, float(value)) if value else default
     except ValueError:
-        return DEFAULT_LOCK_WAIT
+        return default
 
 
 def aliases_file(index_location: Path, flag: str | os.PathLike | None = None) -> Path:

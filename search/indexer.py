@@ -10,12 +10,12 @@ from __future__ import annotations
 import hashlib
 import os
 from collections.abc import Collection, Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Literal, Protocol
 
 from .article import Article
-from .config import aliases_file
+from .config import MAX_FILE_ENV, aliases_file, max_file_bytes
 from .entities import Aliases, EntityExtractor, KeepEntities, entity_fingerprint
 from .errors import NewsSearchError
 from .index.store import IndexStore
@@ -33,6 +33,7 @@ from .readers import (
 
 Action = Literal["add", "update", "remove"]
 PARALLEL_BYTES = 2_000_000
+MAX_ARTICLE_CHARS = 1_000_000  # a long book; no news article comes near it
 MENTION_CACHE = "mentions.sqlite"
 
 
@@ -321,6 +322,11 @@ class FileOutcome:
 
 def _read_file(file: FoundFile) -> FileOutcome:
     """Read one file; problems with single entries are reported while the rest of it is kept."""
+    limit = max_file_bytes()
+    if file.size > limit:
+        return FileOutcome(None, [], [ReadError(
+            file.shown, f"the file is {file.size / 2**20:.0f} MB, over the limit of {limit / 2**20:.0f} MB "
+                        f"per file (set {MAX_FILE_ENV} to raise it)")])
     try:
         data = file.path.read_bytes()
     except OSError as error:
@@ -336,6 +342,10 @@ def _read_file(file: FoundFile) -> FileOutcome:
             problems.append(ReadError(file.shown, f"article id {entry.id} read twice; the second is skipped"))
         else:
             ids.add(entry.id)
+            if len(entry.body) > MAX_ARTICLE_CHARS:
+                problems.append(ReadError(file.shown, f"article {entry.id} is {len(entry.body):,} characters long; "
+                                                      f"only its first {MAX_ARTICLE_CHARS:,} are indexed"))
+                entry = replace(entry, body=entry.body[:MAX_ARTICLE_CHARS])
             articles.append(entry)
     if not articles:
         return FileOutcome(None, [], problems or [ReadError(file.shown, "no articles found in this file")])

@@ -389,3 +389,31 @@ def running(pid: int) -> bool:
     except FileNotFoundError:
         return False
     return state != "Z"
+
+
+def test_a_file_over_the_size_limit_is_reported_and_the_rest_indexed(store, articles_dir, monkeypatch):
+    make_folder(articles_dir)
+    (articles_dir / "big.txt").write_text("Big story\n\n" + "words " * 400_000)
+    monkeypatch.setenv("NEWS_SEARCH_MAX_FILE_MB", "1")
+    report = index_paths(store, [articles_dir], entities=False)
+    assert counts(report) == (3, 0, 0, 0, 1)
+    assert [error.message for error in report.errors] == [
+        "the file is 2 MB, over the limit of 1 MB per file (set NEWS_SEARCH_MAX_FILE_MB to raise it)"]
+
+
+def test_huge_text_files_are_indexed_in_bounded_time_with_their_text_cut(store, articles_dir):
+    with open(articles_dir / "huge.txt", "wb") as out:  # 200 MB, as the reliability issue asks
+        out.write(b"Huge report\n\n")
+        for _ in range(200):
+            out.write(b"ships waited at the harbour " * 37_450)
+    (articles_dir / "line.txt").write_bytes(b"One line\n\n" + b"harbour " * 655_360)  # a 5 MB single line
+    started = time.monotonic()
+    report = index_paths(store, [articles_dir], entities=False)
+    assert time.monotonic() - started < 120
+    assert counts(report) == (2, 0, 0, 0, 0)
+    assert sorted(error.message.split(" is ")[1] for error in report.errors) == [
+        "209,719,999 characters long; only its first 1,000,000 are indexed",
+        "5,242,879 characters long; only its first 1,000,000 are indexed"]
+    index = NewsIndex(store.root)
+    assert index.search(SearchRequest(query="harbour")).total == 2
+    index.close()

@@ -122,6 +122,9 @@ def test_browse_snippet_is_the_escaped_lead(newsroom):
     ({"date_from": "2024-03", "date_to": "2024-01"}, "the date range is empty"),
     ({"sort": "random"}, "unknown sort"),
     ({"page": 0}, "page must be 1 or more"),
+    ({"query": "*ing"}, "the pattern '\\*ing' starts with a wildcard"),
+    ({"query": "o?l*a*b*c*d*e*f*g*h"}, "has more than 8 wildcards"),
+    ({"query": " ".join(["oil"] * 10_000)}, "the limit is 2000"),
 ])
 def test_bad_requests_raise_clear_errors(newsroom, request_values, message):
     with pytest.raises(QuerySyntaxError, match=message):
@@ -132,9 +135,11 @@ def test_quoted_field_like_words_are_searched_as_text(newsroom):
     assert found(newsroom, query='"colour:red"') == []
 
 
-def test_odd_query_text_never_raises(newsroom):
-    for text in ['"unclosed', "title:", "(((", "AND", "NOT", "*", "[a TO", "oil^", ")", "?", "-"]:
+def test_odd_query_text_is_answered_or_clearly_refused(newsroom):
+    for text in ['"unclosed', "title:", "(((", "AND", "NOT", "*", "[a TO", "oil^", ")", "-"]:
         newsroom.search(SearchRequest(query=text))
+    with pytest.raises(QuerySyntaxError, match="starts with a wildcard"):
+        newsroom.search(SearchRequest(query="?"))
 
 
 def test_article_lookup_round_trips_every_field(newsroom):
@@ -180,3 +185,19 @@ def test_numpy_facet_counts_equal_a_plain_count_for_any_subset_of_documents():
         expected = Counter(name for doc in docs for name in per_doc[doc])
         counts = column.counts(docs)
         assert {column.names[i]: int(c) for i, c in enumerate(counts) if c} == dict(expected)
+
+
+def test_a_pattern_for_too_many_words_is_refused(tmp_path):
+    from search import IndexStore
+    from search.index.query import MAX_EXPANSIONS
+    folder = tmp_path / "words"
+    folder.mkdir()
+    write_jsonl(folder / "many.jsonl", [{"id": "many", "title": "Many words",
+                                        "body": " ".join(f"ship{n}" for n in range(MAX_EXPANSIONS + 1))}])
+    store = IndexStore(tmp_path / "index")
+    index_paths(store, [folder], entities=False)
+    index = NewsIndex(store.root)
+    assert index.search(SearchRequest.from_text(query="ship99*")).total == 1
+    with pytest.raises(QuerySyntaxError, match="matches more than 1,000 different words; make it longer"):
+        index.search(SearchRequest.from_text(query="ship*"))
+    index.close()

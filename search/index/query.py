@@ -17,6 +17,8 @@ from .schema import FACET_FIELDS, TEXT_FIELDS, facet_terms
 FIELD_ALIASES = {"people": ["person"], "orgs": ["org", "organisation", "organization"], "places": ["place"]}
 QUERY_FIELDS = (*TEXT_FIELDS, *FACET_FIELDS)
 MAX_QUERY_CHARS = 2000
+MAX_EXPANSIONS = 1000  # words one prefix or wildcard may stand for
+MAX_WILDCARDS = 8  # * and ? in one pattern
 
 _QUOTED = re.compile(r'"[^"]*"?')
 _FIELD_PREFIX = re.compile(r"(?:^|(?<=[\s(+\-]))([A-Za-z_]\w*):(?=[^\s)])")
@@ -44,6 +46,22 @@ def parse_query(parser: MultifieldParser, text: str) -> wq.Query:
         return parser.parse(text)
     except Exception as error:  # Whoosh's parser raises assorted types on odd input
         raise QuerySyntaxError(f"could not understand the query {text!r}: {error}") from None
+
+
+def check_patterns(whoosh_query: wq.Query, reader) -> None:
+    """Refuse prefixes and wildcards too loose to answer quickly: a leading wildcard (every word
+    of the index would be tried), over MAX_WILDCARDS wildcards, or more than MAX_EXPANSIONS words."""
+    for leaf in whoosh_query.leaves():
+        if isinstance(leaf, (wq.Prefix, wq.Wildcard)):
+            shown = f"{leaf.text}*" if isinstance(leaf, wq.Prefix) else leaf.text
+            if leaf.text[:1] in ("*", "?"):
+                raise QuerySyntaxError(f"the pattern {shown!r} starts with a wildcard; start it with a letter or digit")
+            if sum(leaf.text.count(mark) for mark in "*?") > MAX_WILDCARDS:
+                raise QuerySyntaxError(f"the pattern {shown!r} has more than {MAX_WILDCARDS} wildcards")
+            words = sum(1 for _ in zip(range(MAX_EXPANSIONS + 1), leaf.expanded_terms(reader)))
+            if words > MAX_EXPANSIONS:
+                raise QuerySyntaxError(f"the pattern {shown!r} matches more than {MAX_EXPANSIONS:,} different "
+                                       "words; make it longer or more specific")
 
 
 def filter_query(field: str, values: tuple[str, ...]) -> wq.Query:

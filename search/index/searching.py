@@ -16,7 +16,7 @@ from ..model import Hit, IndexStats, SearchRequest, SearchResult
 from .columns import Columns
 from .facets import all_facets, within_dates
 from .matching import Matches, PostingReader, QueryMatcher, Unsupported, whoosh_matches
-from .query import filter_query, highlight_terms, make_parser, parse_query
+from .query import check_patterns, filter_query, highlight_terms, make_parser, parse_query
 from .schema import from_stored
 from .snippets import SnippetMaker
 from .store import IndexStore
@@ -71,6 +71,7 @@ class IndexSearcher:
 
     def search(self, request: SearchRequest) -> SearchResult:
         user_query = parse_query(self._parser, request.query)
+        check_patterns(user_query, self._searcher.reader())
         matches = self._matches(user_query)
         selection = self._select(matches.docs, request)
         docs = selection.matches()
