@@ -24,10 +24,9 @@ import tempfile
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-
 from search import IndexStore, NewsIndex, SearchRequest
+
+ROOT = Path(__file__).resolve().parent.parent
 
 REUTERS = ROOT.parent / "shared" / "corpora" / "reuters21578"
 ALL_STORIES = 21577

@@ -154,9 +154,12 @@ def index_paths(store: IndexStore, paths: Iterable[Path | str], *, rebuild: bool
                 batch.manifest = manifest
             if fresh:
                 store.make_current(generation)
-        except BaseException:
+        except BaseException as error:
             if fresh:
                 store.discard(generation)
+            if isinstance(error, OSError):  # the index could not be written: disk full, read-only, ...
+                raise NewsSearchError(f"could not write the index at {store.root}: {error.strerror or error}; "
+                                      "it is as it was before this run") from error
             raise
     return report
 

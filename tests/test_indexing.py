@@ -417,3 +417,45 @@ def test_huge_text_files_are_indexed_in_bounded_time_with_their_text_cut(store, 
     index = NewsIndex(store.root)
     assert index.search(SearchRequest(query="harbour")).total == 2
     index.close()
+
+
+@pytest.mark.parametrize("failure", [(28, "No space left on device"), (13, "Permission denied")])
+def test_a_disk_that_fails_during_the_commit_leaves_the_previous_index(store, articles_dir, monkeypatch, failure):
+    from whoosh.filedb.filestore import FileStorage
+
+    from search import NewsSearchError
+    make_folder(articles_dir)
+    index_paths(store, [articles_dir], entities=False)
+    (articles_dir / "four.txt").write_text("Story four\n\nThe four story body.\n")
+    original = FileStorage.create_file
+
+    def failing_create_file(self, name, *args, **kwargs):
+        if "toc" in name:  # the table of contents: the last step of a commit
+            raise OSError(failure[0], failure[1])
+        return original(self, name, *args, **kwargs)
+
+    monkeypatch.setattr(FileStorage, "create_file", failing_create_file)
+    with pytest.raises(NewsSearchError, match=rf"could not write the index at .*: {failure[1]}; it is as it was"):
+        index_paths(store, [articles_dir], entities=False)
+    assert titles(NewsIndex(store.root)) == ["Story one", "Story three", "Story two"]
+    monkeypatch.undo()
+    assert counts(index_paths(store, [articles_dir], entities=False)) == (1, 0, 0, 3, 0)
+    assert titles(NewsIndex(store.root)) == ["Story four", "Story one", "Story three", "Story two"]
+
+
+def test_an_index_folder_that_cannot_be_written_is_a_clear_error(tmp_path, articles_dir, monkeypatch):
+    import builtins
+
+    from search import NewsSearchError
+    make_folder(articles_dir)
+    store = IndexStore(tmp_path / "readonly")
+    original_open = builtins.open
+
+    def refusing_open(file, mode="r", *args, **kwargs):
+        if str(file).startswith(str(store.root)) and any(flag in mode for flag in "wa+"):
+            raise PermissionError(13, "Permission denied")
+        return original_open(file, mode, *args, **kwargs)
+
+    monkeypatch.setattr(builtins, "open", refusing_open)
+    with pytest.raises(NewsSearchError, match=r"cannot write to the index folder .*readonly: Permission denied"):
+        index_paths(store, [articles_dir], entities=False)

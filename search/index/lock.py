@@ -16,7 +16,7 @@ import sys
 import time
 from pathlib import Path
 
-from ..errors import IndexLockedError
+from ..errors import IndexLockedError, NewsSearchError
 from ..processes import lock_released, lock_taken
 
 
@@ -30,8 +30,11 @@ class WriteLock:
         self.abandoned_by: str | None = None  # a writer that died holding the lock, found on taking it
 
     def __enter__(self) -> WriteLock:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        handle = open(self.path, "a+")
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            handle = open(self.path, "a+")
+        except OSError as error:
+            raise NewsSearchError(f"cannot write to the index folder {self.path.parent}: {error.strerror}") from None
         deadline = time.monotonic() + self.timeout
         while True:
             try:

@@ -123,11 +123,22 @@ class Batch:
     def __exit__(self, exc_type, exc, traceback) -> None:
         try:
             if exc_type is None:
-                self._commit()
+                try:
+                    self._commit()
+                except BaseException:
+                    self._cancel_failed_commit()
+                    raise
             else:
                 self._writer.cancel()
         finally:
             self._committed.close()
+
+    def _cancel_failed_commit(self) -> None:
+        """Release what a commit that failed half-way holds; its table of contents was never written."""
+        try:
+            self._writer.cancel()
+        except Exception:  # noqa: BLE001 - the commit's own error is the one to report
+            pass
 
     def _commit(self) -> None:
         """Commit, with the manifest: saved as pending (naming the commit) before, made current after."""
