@@ -14,7 +14,6 @@ import os
 import re
 import shutil
 import subprocess
-import tempfile
 import time
 import urllib.request
 from pathlib import Path
@@ -46,34 +45,47 @@ def timed_get(url: str) -> float:
     return time.perf_counter() - started
 
 
+def query_paths() -> list[str]:
+    """Each fixed query as an API call and as a page (the page always shows 10 hits)."""
+    api = [f"/api/search?{query_string(values)}" for values in QUERIES]
+    pages = [f"/search?{query_string({k: v for k, v in values.items() if k != 'per_page'})}" for values in QUERIES]
+    return api + pages
+
+
+def start_wrk(base: str, paths: list[str], seconds: int) -> subprocess.Popen:
+    """wrk with 2 threads and 8 connections cycling through `paths`; read its report with `wrk_report`."""
+    wrk = shutil.which("wrk")
+    if not wrk:
+        raise SystemExit("wrk is not installed (apt-get install wrk)")
+    return subprocess.Popen([wrk, "-t2", "-c8", f"-d{seconds}s", "--latency", "--timeout", "10s",
+                             "-s", str(ROOT / "bench" / "web_load.lua"), base], stdout=subprocess.PIPE, text=True,
+                            env={**os.environ, "NEWS_SEARCH_PATHS": "\n".join(paths)})
+
+
+def wrk_report(run: subprocess.Popen) -> tuple[str, int]:
+    """wrk's output, and its socket errors plus non-2xx responses."""
+    output = run.communicate()[0].strip()
+    errors = sum(int(n) for n in re.findall(r"Non-2xx or 3xx responses: (\d+)", output))
+    errors += sum(int(n) for n in re.findall(r"(?:connect|read|write|timeout) (\d+)", output))
+    return output, errors
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--index", type=Path, default=DEFAULT_INDEX)
     parser.add_argument("--seconds", type=int, default=60)
     options = parser.parse_args()
     with running_server(options.index) as base:
-        # The API takes per_page; the page always shows 10 hits.
-        api = [f"/api/search?{query_string(values)}" for values in QUERIES]
-        pages = [f"/search?{query_string({k: v for k, v in values.items() if k != 'per_page'})}" for values in QUERIES]
-        for path in api + pages:  # warm-up: every thread's searcher and columns
+        paths = query_paths()
+        for path in paths:  # warm-up: every thread's searcher and columns
             timed_get(base + path)
-        for name, paths in (("page", pages), ("API", api)):
-            times = [timed_get(base + path) for path in paths]
+        for name, kind in (("page", "/search?"), ("API", "/api/search?")):
+            times = [timed_get(base + path) for path in paths if path.startswith(kind)]
             print(f"{name:<4} p50 {percentile(times, .5) * 1000:6.1f} ms   p95 {percentile(times, .95) * 1000:6.1f} ms"
-                  f"   max {max(times) * 1000:6.1f} ms   ({len(paths)} queries, one client)")
-        wrk = shutil.which("wrk")
-        if not wrk:
-            raise SystemExit("wrk is not installed (apt-get install wrk); skipping the load run")
-        with tempfile.NamedTemporaryFile("w", suffix=".txt", delete=False) as listing:
-            listing.write("\n".join(api + pages) + "\n")
-        run = subprocess.run([wrk, "-t2", "-c8", f"-d{options.seconds}s", "--latency", "--timeout", "10s",
-                              "-s", str(ROOT / "bench" / "web_load.lua"), base],
-                             capture_output=True, text=True, env={**os.environ, "NEWS_SEARCH_PATHS": listing.name})
-        os.unlink(listing.name)
-        print(f"\nwrk, 8 connections, {options.seconds} s, cycling through {len(api + pages)} URLs:")
-        print(run.stdout.strip())
-        errors = sum(int(n) for n in re.findall(r"Non-2xx or 3xx responses: (\d+)", run.stdout))
-        errors += sum(int(n) for n in re.findall(r"(?:connect|read|write|timeout) (\d+)", run.stdout))
+                  f"   max {max(times) * 1000:6.1f} ms   ({len(times)} queries, one client)")
+        output, errors = wrk_report(start_wrk(base, paths, options.seconds))
+        print(f"\nwrk, 8 connections, {options.seconds} s, cycling through {len(paths)} URLs:")
+        print(output)
         print(f"\nerrors (socket errors and non-2xx responses): {errors}")
 
 

@@ -1,6 +1,6 @@
--- wrk script: cycle through the URL paths listed (one per line) in the file $NEWS_SEARCH_PATHS.
+-- wrk script: cycle through the URL paths given one per line in $NEWS_SEARCH_PATHS.
 local paths = {}
-for line in io.lines(os.getenv("NEWS_SEARCH_PATHS")) do paths[#paths + 1] = line end
+for line in string.gmatch(os.getenv("NEWS_SEARCH_PATHS"), "[^\n]+") do paths[#paths + 1] = line end
 local counter = 0
 
 request = function()
