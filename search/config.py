@@ -10,6 +10,8 @@ LOCK_WAIT_ENV = "NEWS_SEARCH_LOCK_WAIT"
 ALIASES_ENV = "NEWS_SEARCH_ALIASES"
 MAX_FILE_ENV = "NEWS_SEARCH_MAX_FILE_MB"
 DEFAULT_MAX_FILE_MB = 256
+TIME_LIMIT_ENV = "NEWS_SEARCH_TIME_LIMIT"
+DEFAULT_TIME_LIMIT = 10.0
 DEFAULT_LOCK_WAIT = 10.0
 
 
@@ -33,6 +35,11 @@ def lock_wait() -> float:
 def max_file_bytes() -> int:
     """The largest file the indexer reads: $NEWS_SEARCH_MAX_FILE_MB megabytes, else 256."""
     return int(_number(MAX_FILE_ENV, DEFAULT_MAX_FILE_MB) * 2**20)
+
+
+def search_time_limit() -> float:
+    """Seconds one search may take before it is stopped: $NEWS_SEARCH_TIME_LIMIT, else 10."""
+    return _number(TIME_LIMIT_ENV, DEFAULT_TIME_LIMIT)
 
 
 def _number(variable: str, default: float) -> float:

@@ -15,3 +15,7 @@ class IndexLockedError(NewsSearchError):
 
 class QuerySyntaxError(NewsSearchError):
     """A search query or filter could not be understood."""
+
+
+class SearchTooSlowError(QuerySyntaxError):
+    """A search ran past the time limit (the query asks for too much)."""

@@ -201,3 +201,15 @@ def test_a_pattern_for_too_many_words_is_refused(tmp_path):
     with pytest.raises(QuerySyntaxError, match="matches more than 1,000 different words; make it longer"):
         index.search(SearchRequest.from_text(query="ship*"))
     index.close()
+
+
+@pytest.mark.parametrize("query", ["oil", '"oil prices"~3'])  # the array path, and Whoosh's own
+def test_a_search_over_the_time_limit_is_stopped_with_a_clear_error(newsroom, monkeypatch, query):
+    from search.errors import SearchTooSlowError
+    monkeypatch.setenv("NEWS_SEARCH_TIME_LIMIT", "0")
+    newsroom.close()  # a fresh searcher reads the setting
+    with pytest.raises(SearchTooSlowError, match=r"longer than the limit of 0 s \(set by NEWS_SEARCH_TIME_LIMIT\)"):
+        newsroom.search(SearchRequest.from_text(query=query))
+    monkeypatch.setenv("NEWS_SEARCH_TIME_LIMIT", "10")
+    newsroom.close()
+    assert newsroom.search(SearchRequest.from_text(query=query)).total > 0

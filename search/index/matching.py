@@ -21,6 +21,7 @@ import numpy as np
 from whoosh import query as wq
 from whoosh import scoring
 from whoosh.codec.whoosh3 import LENGTHS_COLUMN, W3LeafMatcher, _lenfield
+from whoosh.collectors import TimeLimitCollector
 from whoosh.matching.wrappers import FilterMatcher
 from whoosh.util.numeric import byte_to_length
 
@@ -251,9 +252,14 @@ class QueryMatcher:
             return None
 
 
-def whoosh_matches(searcher, query: wq.Query) -> Matches:
-    """Every match of `query` with its score, the way Whoosh's collectors find them."""
-    top = searcher.search(query, limit=None).top_n  # (score, docnum) pairs
+def whoosh_matches(searcher, query: wq.Query, seconds: float | None = None) -> Matches:
+    """Every match of `query` with its score, the way Whoosh's collectors find them;
+    raises whoosh's TimeLimit after `seconds`."""
+    collector = searcher.collector(limit=None)
+    if seconds is not None:
+        collector = TimeLimitCollector(collector, timelimit=max(seconds, 0.001))
+    searcher.search_with_collector(query, collector)
+    top = collector.results().top_n  # (score, docnum) pairs
     docs = np.array([doc for _, doc in top], dtype=np.int64)
     scores = np.array([score for score, _ in top], dtype=np.float64)
     order = np.argsort(docs)

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -9,14 +10,23 @@ from typing import Any
 
 import numpy as np
 from whoosh import query as wq
+from whoosh.searching import TimeLimit
 
 from ..article import Article
+from ..config import TIME_LIMIT_ENV, search_time_limit
 from ..dates import day_number, from_day_number
+from ..errors import SearchTooSlowError
 from ..model import Hit, IndexStats, SearchRequest, SearchResult
 from .columns import Columns
 from .facets import all_facets, within_dates
 from .matching import Matches, PostingReader, QueryMatcher, Unsupported, whoosh_matches
-from .query import check_patterns, filter_query, highlight_terms, make_parser, parse_query
+from .query import (
+    check_patterns,
+    filter_query,
+    highlight_terms,
+    make_parser,
+    parse_query,
+)
 from .schema import from_stored
 from .snippets import SnippetMaker
 from .store import IndexStore
@@ -60,6 +70,7 @@ class IndexSearcher:
         self._parser = make_parser(schema)
         self._body_analyzer = schema["body"].analyzer
         self.columns = columns(self._searcher.reader(), self.generation)
+        self._time_limit = search_time_limit()
         self._query_matcher = QueryMatcher(PostingReader(self._searcher))
 
     def close(self) -> None:
@@ -70,10 +81,12 @@ class IndexSearcher:
         return self.store.current_generation() == self.generation and self._searcher.up_to_date()
 
     def search(self, request: SearchRequest) -> SearchResult:
+        deadline = time.monotonic() + self._time_limit
         user_query = parse_query(self._parser, request.query)
         check_patterns(user_query, self._searcher.reader())
-        matches = self._matches(user_query)
-        selection = self._select(matches.docs, request)
+        matches = self._matches(user_query, deadline)
+        selection = self._select(matches.docs, request, deadline)
+        self._check_time(deadline)
         docs = selection.matches()
         total = len(docs)
         wanted = request.page * request.per_page
@@ -115,14 +128,27 @@ class IndexSearcher:
             location=str(self.store.root),
         )
 
-    def _matches(self, whoosh_query: wq.Query) -> Matches:
+    def _matches(self, whoosh_query: wq.Query, deadline: float) -> Matches:
         """Every match with its score: from whole posting lists where possible, else through Whoosh."""
         try:
-            return self._query_matcher.matches(whoosh_query)
+            matches = self._query_matcher.matches(whoosh_query)
         except Unsupported:
-            return whoosh_matches(self._searcher, whoosh_query)
+            try:
+                matches = whoosh_matches(self._searcher, whoosh_query, deadline - time.monotonic())
+            except TimeLimit:
+                raise self._too_slow() from None
+        self._check_time(deadline)
+        return matches
 
-    def _select(self, docs: np.ndarray, request: SearchRequest) -> Selection:
+    def _check_time(self, deadline: float) -> None:
+        if time.monotonic() > deadline:
+            raise self._too_slow()
+
+    def _too_slow(self) -> SearchTooSlowError:
+        return SearchTooSlowError(f"the search took longer than the limit of {self._time_limit:g} s "
+                                  f"(set by {TIME_LIMIT_ENV}); make the query more specific")
+
+    def _select(self, docs: np.ndarray, request: SearchRequest, deadline: float) -> Selection:
         """Of the query's matches (`docs`, sorted), those in the date range, and those passing each facet filter."""
         if request.date_from or request.date_to:
             start = day_number(request.date_from) if request.date_from else 1
@@ -132,7 +158,7 @@ class IndexSearcher:
         for field, values in request.filters().items():
             if values:
                 mask = np.zeros(self._searcher.reader().doc_count_all(), dtype=bool)
-                mask[self._matches(filter_query(field, values)).docs] = True
+                mask[self._matches(filter_query(field, values), deadline).docs] = True
                 filters[field] = mask
         return Selection(docs, filters)
 
