@@ -9,8 +9,10 @@ with SIGKILL at a random moment within its usual duration. After each kill:
 
 - the index opens and answers a search;
 - it holds exactly as many articles as its manifest records (they agree);
+- it holds the round's three edited titles all or not at all (the new state
+  or the previous one);
 - a rerun finishes, after which the index holds every story once (21,577
-  articles, no id twice) and the manifest still agrees.
+  articles, no id twice), the three edits, and the manifest still agrees.
 """
 from __future__ import annotations
 
@@ -44,8 +46,8 @@ def run(command: list[str]) -> tuple[float, str]:
     return time.monotonic() - started, finished.stderr
 
 
-def state(index: Path) -> tuple[int, int, int]:
-    """(articles the index holds, articles its manifest records, distinct ids), after a test search."""
+def state(index: Path, round_number: int = 0) -> tuple[int, int, int, int]:
+    """(articles the index holds, articles its manifest records, distinct ids, titles edited in the round)."""
     store = IndexStore(index)
     news = NewsIndex(index)
     try:
@@ -54,7 +56,8 @@ def state(index: Path) -> tuple[int, int, int]:
         total = searcher.search(SearchRequest()).total
         ids = {stored["id"] for _, stored in searcher._searcher.reader().iter_docs()}
         recorded = sum(record.articles for record in store.manifest().files.values())
-        return total, recorded, len(ids)
+        edited = searcher.search(SearchRequest.from_text(query=f'title:"round {round_number}"')).total
+        return total, recorded, len(ids), edited
     finally:
         news.close()
 
@@ -102,14 +105,15 @@ def main() -> None:
             subprocess.run(["pkill", "-KILL", "-s", str(process.pid)], check=False)  # the writer and its workers
             process.send_signal(signal.SIGKILL)
         process.wait()
-        after_kill = state(index)
-        _, note = run(news_search(index, *arguments))
-        after_rerun = state(index)
-        ok = after_kill[0] == after_kill[1] == after_kill[2] and after_rerun == (ALL_STORIES,) * 3
+        after_kill = state(index, round_number)
+        _, note = run(news_search(index, *(argument for argument in arguments if argument != "-q")))
+        after_rerun = state(index, round_number)
+        ok = (after_kill[0] == after_kill[1] == after_kill[2] and after_kill[3] in (0, 3)
+              and after_rerun == (ALL_STORIES, ALL_STORIES, ALL_STORIES, 3))
         good += ok
         what = "rebuild" if rebuild else "update "
         print(f"round {round_number:2d}: {what} killed at {delay:5.1f} s"
-              f"{' (had already finished)' if finished_first else ''}: index/manifest/ids {after_kill}, "
+              f"{' (had already finished)' if finished_first else ''}: index/manifest/ids/edits {after_kill}, "
               f"after rerun {after_rerun} {'ok' if ok else 'WRONG'}"
               f"{'; rerun noted: ' + note.strip().splitlines()[0] if 'note:' in note else ''}")
     print(f"\n{good}/{options.rounds} rounds: the index opened, agreed with its manifest, and a rerun completed it")
