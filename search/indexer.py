@@ -132,6 +132,7 @@ def index_paths(store: IndexStore, paths: Iterable[Path | str], *, rebuild: bool
         manifest = Manifest(files={}) if fresh else store.manifest()
         found = {file.key: file for file in find_files(roots, report.errors)}
         held = {str(Path(path).resolve()) for path in hold}
+        records_before = dict(manifest.files)
         changes = _plan({key: file for key, file in found.items() if key not in held}, manifest, roots, report,
                         held)
         report.changes = changes
@@ -142,6 +143,10 @@ def index_paths(store: IndexStore, paths: Iterable[Path | str], *, rebuild: bool
         to_read = [found[change.key] for change in changes if change.action != "remove"]
         alias_set = Aliases.load(aliases_file(store.root, aliases))
         rederive = entities and not fresh and manifest.entities != entity_fingerprint(alias_set)
+        if not (fresh or changes or rederive):  # nothing to write: no commit, no new index state
+            if manifest.files != records_before:  # files touched but unchanged: remember their new times
+                store.save_manifest(manifest)
+            return report
         plenty = sum(file.size for file in to_read) >= PARALLEL_BYTES
         workers = jobs or _auto_jobs(plenty or rederive)
         generation = store.new_generation() if fresh else store.current_generation()

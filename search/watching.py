@@ -21,6 +21,7 @@ from watchdog.observers.polling import PollingObserver
 from .errors import NewsSearchError
 from .index.store import IndexStore
 from .indexer import IndexReport, find_files, index_paths
+from .readers import handles
 
 Snapshot = dict[str, tuple[int, int]]  # absolute path -> (size, mtime_ns)
 
@@ -43,11 +44,18 @@ class WatchBatch:
 
 
 class _Changes(FileSystemEventHandler):
+    """Notes events that may matter: files a reader handles, and folders appearing or going.
+    (So an index kept inside a watched folder does not set off ticks with its own files.)"""
+
     def __init__(self) -> None:
         self.seen = threading.Event()
 
     def on_any_event(self, event) -> None:
-        self.seen.set()
+        if event.is_directory:
+            if event.event_type != "modified":
+                self.seen.set()
+        elif any(path and handles(Path(path)) for path in (event.src_path, getattr(event, "dest_path", ""))):
+            self.seen.set()
 
 
 class FolderWatcher:

@@ -12,6 +12,9 @@ from search.index.writing import Batch
 from .conftest import SEEDS, write_jsonl
 
 
+AN_HOUR_AGO = time.time() - 3600
+
+
 def counts(report):
     return (report.added, report.updated, report.removed, report.unchanged, report.failed)
 
@@ -459,3 +462,17 @@ def test_an_index_folder_that_cannot_be_written_is_a_clear_error(tmp_path, artic
     monkeypatch.setattr(builtins, "open", refusing_open)
     with pytest.raises(NewsSearchError, match=r"cannot write to the index folder .*readonly: Permission denied"):
         index_paths(store, [articles_dir], entities=False)
+
+
+def test_a_run_with_nothing_to_do_commits_nothing_but_remembers_touched_files(store, articles_dir, monkeypatch):
+    from search import indexer
+    make_folder(articles_dir)
+    index_paths(store, [articles_dir])
+    commit = store.open().latest_generation()
+    os.utime(articles_dir / "one.txt", (AN_HOUR_AGO, AN_HOUR_AGO))  # touched, not changed
+    assert counts(index_paths(store, [articles_dir])) == (0, 0, 0, 3, 0)
+    assert store.open().latest_generation() == commit
+    hashed = []
+    monkeypatch.setattr(indexer, "_sha256", lambda data: hashed.append(data) or "")
+    assert counts(index_paths(store, [articles_dir])) == (0, 0, 0, 3, 0)
+    assert hashed == []  # the new time was recorded: no file had to be read again

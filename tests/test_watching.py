@@ -125,3 +125,17 @@ def wait_for(condition, seconds: float = 60) -> bool:
             return True
         time.sleep(0.2)
     return False
+
+
+def test_only_events_about_article_files_and_folders_wake_the_watcher():
+    from watchdog.events import (DirCreatedEvent, DirModifiedEvent, FileCreatedEvent, FileModifiedEvent,
+                                 FileMovedEvent)
+
+    from search.watching import _Changes
+    for event, wakes in [(FileCreatedEvent("/in/new.txt"), True), (FileModifiedEvent("/in/feed.jsonl"), True),
+                         (FileMovedEvent("/in/.part", "/in/page.html"), True), (DirCreatedEvent("/in/2024"), True),
+                         (FileModifiedEvent("/in/index/write.lock"), False), (DirModifiedEvent("/in"), False),
+                         (FileCreatedEvent("/in/index/g000001/MAIN_x.pst"), False)]:
+        changes = _Changes()
+        changes.on_any_event(event)
+        assert changes.seen.is_set() == wakes, event

@@ -20,7 +20,7 @@ from pathlib import Path
 from whoosh import index as whoosh_index
 
 from ..errors import IndexMissingError, NewsSearchError
-from ..manifest import Manifest, fsync_directory
+from ..manifest import MANIFEST_NAME, PENDING_NAME, Manifest, fsync_directory
 from .lock import WriteLock
 from .schema import build_schema
 
@@ -59,6 +59,12 @@ class IndexStore:
         """The manifest of what the generation's last commit holds."""
         directory = generation or self.current_generation()
         return Manifest.of_commit(directory, self.open(directory).latest_generation())
+
+    def save_manifest(self, manifest: Manifest) -> None:
+        """Save the manifest of the current commit outside a commit (call holding the write lock)."""
+        directory = self.current_generation()
+        manifest.save(directory / MANIFEST_NAME)
+        (directory / PENDING_NAME).unlink(missing_ok=True)
 
     def write_lock(self, timeout: float = 10.0) -> WriteLock:
         return WriteLock(self.root / "write.lock", timeout)
