@@ -11,7 +11,6 @@ from search.index.writing import Batch
 
 from .conftest import SEEDS, write_jsonl
 
-
 AN_HOUR_AGO = time.time() - 3600
 
 

@@ -128,8 +128,13 @@ def wait_for(condition, seconds: float = 60) -> bool:
 
 
 def test_only_events_about_article_files_and_folders_wake_the_watcher():
-    from watchdog.events import (DirCreatedEvent, DirModifiedEvent, FileCreatedEvent, FileModifiedEvent,
-                                 FileMovedEvent)
+    from watchdog.events import (
+        DirCreatedEvent,
+        DirModifiedEvent,
+        FileCreatedEvent,
+        FileModifiedEvent,
+        FileMovedEvent,
+    )
 
     from search.watching import _Changes
     for event, wakes in [(FileCreatedEvent("/in/new.txt"), True), (FileModifiedEvent("/in/feed.jsonl"), True),
