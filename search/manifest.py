@@ -74,10 +74,11 @@ def write_atomically(path: Path, data: bytes) -> None:
         handle.flush()
         os.fsync(handle.fileno())
     os.replace(temporary, path)
-    fsync_directory(path.parent)
+    fsync_path(path.parent)
 
 
-def fsync_directory(path: Path) -> None:
+def fsync_path(path: Path | str) -> None:
+    """Flush a file or a directory (its list of entries) to disk."""
     descriptor = os.open(path, os.O_RDONLY)
     try:
         os.fsync(descriptor)

@@ -9,12 +9,13 @@ Whoosh deletes them together with it when segments are merged.
 """
 from __future__ import annotations
 
-import os
+import io
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
+from ..manifest import write_atomically
 from .facets import FacetColumn
 from .schema import FACET_FIELDS, VALUE_SEPARATOR, column_name
 
@@ -69,12 +70,9 @@ def _save(columns: Columns, path: Path) -> None:
         arrays[f"{facet}.names"] = np.frombuffer(VALUE_SEPARATOR.join(column.names).encode("utf-8"), dtype=np.uint8)
         arrays[f"{facet}.offsets"] = column.offsets
         arrays[f"{facet}.ids"] = column.value_ids
-    partial = path.with_name(f".{path.name}.{os.getpid()}")
-    with partial.open("wb") as out:
-        np.savez(out, **arrays)
-        out.flush()
-        os.fsync(out.fileno())
-    os.replace(partial, path)
+    saved = io.BytesIO()
+    np.savez(saved, **arrays)
+    write_atomically(path, saved.getvalue())
 
 
 def _load(path: Path) -> Columns | None:

@@ -20,7 +20,7 @@ from pathlib import Path
 from whoosh import index as whoosh_index
 
 from ..errors import IndexMissingError, NewsSearchError
-from ..manifest import MANIFEST_NAME, PENDING_NAME, Manifest, fsync_directory
+from ..manifest import MANIFEST_NAME, PENDING_NAME, Manifest, fsync_path
 from .lock import WriteLock
 from .schema import build_schema
 
@@ -86,7 +86,7 @@ class IndexStore:
             temporary.unlink()
         temporary.symlink_to(generation.name)
         os.replace(temporary, self.current_link)
-        fsync_directory(self.root)
+        fsync_path(self.root)
         keep = {generation.name, previous.name if previous else None}
         for entry in os.listdir(self.root):
             if _GENERATION.match(entry) and entry not in keep:

@@ -7,12 +7,13 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from whoosh import writing as whoosh_writing
+from whoosh.index import TOC
 from whoosh.multiproc import MpWriter, SubWriterTask
 from whoosh.query import Term
 
 from ..article import Article
 from ..errors import NewsSearchError
-from ..manifest import MANIFEST_NAME, PENDING_NAME, Manifest, fsync_directory
+from ..manifest import MANIFEST_NAME, PENDING_NAME, Manifest, fsync_path
 from ..processes import start_worker
 from .columns import write_missing
 from .schema import from_stored, to_document
@@ -32,20 +33,12 @@ class DurableCommit:
 
     def _commit_toc(self, segments) -> None:
         folder = Path(self.storage.folder)
-        _fsync_files(folder)
+        for entry in os.scandir(folder):
+            if entry.is_file(follow_symlinks=False):
+                fsync_path(entry.path)
         super()._commit_toc(segments)
-        _fsync_files(folder)
-        fsync_directory(folder)
-
-
-def _fsync_files(folder: Path) -> None:
-    for entry in os.scandir(folder):
-        if entry.is_file(follow_symlinks=False):
-            descriptor = os.open(entry.path, os.O_RDONLY)
-            try:
-                os.fsync(descriptor)
-            finally:
-                os.close(descriptor)
+        fsync_path(folder / TOC._filename(self.indexname, self.generation))
+        fsync_path(folder)
 
 
 class SegmentWriter(DurableCommit, whoosh_writing.SegmentWriter):
@@ -151,7 +144,7 @@ class Batch:
             write_missing(reader, self._directory)
         if self.manifest is not None:
             os.replace(self._directory / PENDING_NAME, self._directory / MANIFEST_NAME)
-            fsync_directory(self._directory)
+            fsync_path(self._directory)
 
     def _check_parallel_count(self, reader) -> None:
         if isinstance(self._writer, ParallelWriter):
