@@ -133,8 +133,7 @@ def index_paths(store: IndexStore, paths: Iterable[Path | str], *, rebuild: bool
         found = {file.key: file for file in find_files(roots, report.errors)}
         held = {str(Path(path).resolve()) for path in hold}
         records_before = dict(manifest.files)
-        changes = _plan({key: file for key, file in found.items() if key not in held}, manifest, roots, report,
-                        held)
+        changes = _plan(found, held, manifest, roots, report)
         report.changes = changes
         if dry_run:
             for change in changes:
@@ -226,10 +225,13 @@ def _in_scope(key: str, roots: list[Path]) -> bool:
     return False
 
 
-def _plan(found: dict[str, FoundFile], manifest: Manifest, roots: list[Path], report: IndexReport,
-          held: set[str]) -> list[Change]:
+def _plan(found: dict[str, FoundFile], held: set[str], manifest: Manifest, roots: list[Path],
+          report: IndexReport) -> list[Change]:
+    """What to add, update and remove; `held` files are left as they are."""
     changes = []
     for key, file in found.items():
+        if key in held:
+            continue
         record = manifest.files.get(key)
         if record is None:
             changes.append(Change("add", key, file.shown))

@@ -143,9 +143,6 @@ class KeepEntities(Generic[Tag]):
     def __exit__(self, *exc_info) -> None:
         pass
 
-    def enrich(self, articles: list[Article]) -> list[Article]:
-        return articles
-
     def enrich_batches(self, batches: Iterable[tuple[Tag, list[Article]]]) -> Iterator[tuple[Tag, list[Article]]]:
         return iter(batches)
 

@@ -87,34 +87,30 @@ class IndexStore:
         temporary.symlink_to(generation.name)
         os.replace(temporary, self.current_link)
         fsync_path(self.root)
-        keep = {generation.name, previous.name if previous else None}
-        for entry in os.listdir(self.root):
-            if _GENERATION.match(entry) and entry not in keep:
-                shutil.rmtree(self.root / entry, ignore_errors=True)
+        self._keep_only_generations(generation.name, previous.name if previous else None)
 
-    def clear_debris(self) -> list[str]:
+    def clear_debris(self) -> None:
         """Remove what writers killed mid-way left behind (call holding the write lock):
-        generations that never became current, and temporary files in the current one.
-        Returns what was removed."""
-        keep = set()
-        if self.exists():
-            current = self.current_generation()
-            older = sorted(name for name in os.listdir(self.root) if _GENERATION.match(name) and name < current.name)
-            keep = {current.name, *older[-1:]}
-        removed = []
-        for name in sorted(os.listdir(self.root)) if self.root.exists() else []:
+        generations that never became current, and temporary files in the current one."""
+        if not self.exists():
+            self._keep_only_generations()
+            return
+        current = self.current_generation()
+        older = sorted(name for name in os.listdir(self.root) if _GENERATION.match(name) and name < current.name)
+        self._keep_only_generations(current.name, *older[-1:])
+        for entry in os.scandir(current):
+            if entry.name.endswith(".tmp") or entry.name.startswith("."):  # Whoosh's and ours
+                if entry.is_dir(follow_symlinks=False):
+                    shutil.rmtree(entry.path, ignore_errors=True)
+                else:
+                    os.unlink(entry.path)
+
+    def _keep_only_generations(self, *keep: str | None) -> None:
+        if not self.root.exists():
+            return
+        for name in os.listdir(self.root):
             if _GENERATION.match(name) and name not in keep:
-                removed.append(name)
                 shutil.rmtree(self.root / name, ignore_errors=True)
-        if self.exists():
-            for entry in os.scandir(self.current_generation()):
-                if entry.name.endswith(".tmp") or entry.name.startswith("."):  # Whoosh's and ours
-                    removed.append(entry.name)
-                    if entry.is_dir(follow_symlinks=False):
-                        shutil.rmtree(entry.path, ignore_errors=True)
-                    else:
-                        os.unlink(entry.path)
-        return removed
 
     def discard(self, generation: Path) -> None:
         """Remove a generation that never became current (an interrupted rebuild)."""
