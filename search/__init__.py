@@ -12,7 +12,8 @@ from .errors import (
     QuerySyntaxError,
 )
 from .index import IndexStore, NewsIndex
-from .indexer import IndexReport, index_paths
+from .indexer import index_paths
+from .report import IndexReport
 from .model import FacetValue, Hit, IndexStats, SearchRequest, SearchResult
 
 __all__ = [

@@ -9,6 +9,15 @@ class IndexMissingError(NewsSearchError):
     """There is no index at the configured location."""
 
 
+class IndexDamagedError(NewsSearchError):
+    """A file of the index cannot be read; a rebuild makes the index anew."""
+
+    @classmethod
+    def of_file(cls, path, error: Exception) -> "IndexDamagedError":
+        return cls(f"the index file {path} is damaged ({type(error).__name__}: {error}); "
+                   "`news-search index --rebuild PATH...` builds the index again from the articles")
+
+
 class IndexLockedError(NewsSearchError):
     """Another process holds the index's write lock."""
 

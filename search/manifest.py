@@ -8,9 +8,11 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import os
 from dataclasses import asdict, dataclass
 from pathlib import Path
+
+from .errors import IndexDamagedError
+from .files import write_atomically
 
 FORMAT_VERSION = 1
 MANIFEST_NAME = "manifest.json"
@@ -37,15 +39,18 @@ class Manifest:
 
     @classmethod
     def load(cls, path: Path) -> Manifest:
-        """The manifest at `path`; an empty one when there is none yet."""
+        """The manifest at `path`; an empty one when there is none yet. IndexDamagedError when
+        the file cannot be read as a manifest."""
         try:
             data = json.loads(path.read_text(encoding="utf-8"))
+            if data.get("format") != FORMAT_VERSION:
+                return cls(files={})  # an older layout: every file is read again
+            return cls(files={key: FileRecord(**record) for key, record in data["files"].items()},
+                       last_indexed=data.get("last_indexed"), entities=data.get("entities"), toc=data.get("toc"))
         except FileNotFoundError:
             return cls(files={})
-        if data.get("format") != FORMAT_VERSION:
-            return cls(files={})  # an older layout: every file is read again
-        return cls(files={key: FileRecord(**record) for key, record in data["files"].items()},
-                   last_indexed=data.get("last_indexed"), entities=data.get("entities"), toc=data.get("toc"))
+        except (OSError, ValueError, TypeError, KeyError, AttributeError) as error:
+            raise IndexDamagedError.of_file(path, error) from None
 
     @classmethod
     def of_commit(cls, directory: Path, toc: int) -> Manifest:
@@ -65,22 +70,3 @@ class Manifest:
                 "toc": self.toc, "files": {key: asdict(record) for key, record in sorted(self.files.items())}}
         write_atomically(path, json.dumps(data, indent=0, ensure_ascii=False).encode("utf-8"))
 
-
-def write_atomically(path: Path, data: bytes) -> None:
-    """Replace `path` with `data` so that readers see the old bytes or the new, durably."""
-    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    with open(temporary, "wb") as handle:
-        handle.write(data)
-        handle.flush()
-        os.fsync(handle.fileno())
-    os.replace(temporary, path)
-    fsync_path(path.parent)
-
-
-def fsync_path(path: Path | str) -> None:
-    """Flush a file or a directory (its list of entries) to disk."""
-    descriptor = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(descriptor)
-    finally:
-        os.close(descriptor)

@@ -20,7 +20,9 @@ from watchdog.observers.polling import PollingObserver
 
 from .errors import NewsSearchError
 from .index.store import IndexStore
-from .indexer import IndexReport, find_files, index_paths
+from .indexer import index_paths
+from .report import IndexReport
+from .scanning import find_files
 from .readers import handles
 
 Snapshot = dict[str, tuple[int, int]]  # absolute path -> (size, mtime_ns)

@@ -7,6 +7,7 @@ import time
 import pytest
 
 from search import IndexLockedError, IndexStore, NewsIndex, SearchRequest, index_paths
+from search import reading
 from search.index.writing import Batch
 
 from .conftest import SEEDS, write_jsonl
@@ -49,14 +50,11 @@ def test_second_run_changes_nothing_and_touch_edit_delete_count_once(store, arti
 def test_unchanged_files_are_not_read_again(store, articles_dir, monkeypatch):
     make_folder(articles_dir)
     index_paths(store, [articles_dir])
-    real_read_bytes = pathlib.Path.read_bytes
+    def read(path, *args):
+        pytest.fail(f"{path} was read")
 
-    def read_bytes(path):
-        if articles_dir in path.parents:
-            pytest.fail(f"{path} was read")
-        return real_read_bytes(path)
-
-    monkeypatch.setattr(pathlib.Path, "read_bytes", read_bytes)
+    monkeypatch.setattr(reading, "read_at_most", read)
+    monkeypatch.setattr(reading, "sha256_of_file", read)
     assert counts(index_paths(store, [articles_dir])) == (0, 0, 0, 3, 0)
 
 
@@ -184,14 +182,14 @@ def test_parallel_reading_gives_the_same_index(tmp_path):
 
 def test_unreadable_files_are_reported_and_the_rest_indexed(store, articles_dir, monkeypatch):
     make_folder(articles_dir)
-    real_read_bytes = pathlib.Path.read_bytes
+    real_read = reading.read_at_most
 
-    def read_bytes(path):
+    def read_at_most(path, limit):
         if path.name == "one.txt":
             raise PermissionError(13, "Permission denied", str(path))
-        return real_read_bytes(path)
+        return real_read(path, limit)
 
-    monkeypatch.setattr(pathlib.Path, "read_bytes", read_bytes)
+    monkeypatch.setattr(reading, "read_at_most", read_at_most)
     report = index_paths(store, [articles_dir])
     assert counts(report) == (2, 0, 0, 0, 1)
     assert [(os.path.basename(e.path), e.message) for e in report.errors] == [("one.txt", "cannot be read: Permission denied")]
@@ -464,7 +462,6 @@ def test_an_index_folder_that_cannot_be_written_is_a_clear_error(tmp_path, artic
 
 
 def test_a_run_with_nothing_to_do_commits_nothing_but_remembers_touched_files(store, articles_dir, monkeypatch):
-    from search import indexer
     make_folder(articles_dir)
     index_paths(store, [articles_dir])
     commit = store.open().latest_generation()
@@ -472,6 +469,6 @@ def test_a_run_with_nothing_to_do_commits_nothing_but_remembers_touched_files(st
     assert counts(index_paths(store, [articles_dir])) == (0, 0, 0, 3, 0)
     assert store.open().latest_generation() == commit
     hashed = []
-    monkeypatch.setattr(indexer, "_sha256", lambda data: hashed.append(data) or "")
+    monkeypatch.setattr(reading, "sha256_of_file", lambda path, limit: hashed.append(path) or "")
     assert counts(index_paths(store, [articles_dir])) == (0, 0, 0, 3, 0)
     assert hashed == []  # the new time was recorded: no file had to be read again

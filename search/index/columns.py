@@ -15,7 +15,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ..manifest import write_atomically
+from ..files import write_atomically
 from .facets import FacetColumn
 from .schema import FACET_FIELDS, VALUE_SEPARATOR, column_name
 

@@ -13,7 +13,8 @@ from whoosh.query import Term
 
 from ..article import Article
 from ..errors import NewsSearchError
-from ..manifest import MANIFEST_NAME, PENDING_NAME, Manifest, fsync_path
+from ..files import fsync_path
+from ..manifest import MANIFEST_NAME, PENDING_NAME, Manifest
 from ..processes import start_worker
 from .columns import write_missing
 from .schema import from_stored, to_document
