@@ -1,6 +1,7 @@
 """Dates: reading an article's publication date, and the date bounds of a search."""
 from __future__ import annotations
 
+import calendar
 import datetime as dt
 import email.utils
 import re
@@ -25,10 +26,13 @@ def parse_article_date(text: str) -> dt.date:
     except ValueError:
         try:
             parsed = email.utils.parsedate_to_datetime(value)
-        except (TypeError, ValueError, IndexError):
+        except (TypeError, ValueError, IndexError, OverflowError):
             raise ValueError(f"not a date: {value!r} (expected YYYY-MM-DD or an ISO 8601 timestamp)") from None
     if parsed.tzinfo is not None:
-        parsed = parsed.astimezone(dt.timezone.utc)
+        try:
+            parsed = parsed.astimezone(dt.timezone.utc)
+        except (OverflowError, ValueError):
+            raise ValueError(f"{value!r} falls outside the years 1 to 9999 in UTC") from None
     return parsed.date()
 
 
@@ -58,11 +62,7 @@ def parse_date_bound(text: str, *, end: bool) -> dt.date:
         if month is None:
             return dt.date(year, 12, 31) if end else dt.date(year, 1, 1)
         if day is None:
-            first = dt.date(year, month, 1)
-            if not end:
-                return first
-            next_month = dt.date(year + month // 12, month % 12 + 1, 1)
-            return next_month - dt.timedelta(days=1)
+            return dt.date(year, month, calendar.monthrange(year, month)[1] if end else 1)
         return dt.date(year, month, day)
     except ValueError as error:
         raise ValueError(f"{text!r} is not a real date: {error}") from None

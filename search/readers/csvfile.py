@@ -23,7 +23,11 @@ def sniff(head: str) -> bool:
 
 
 def read(source: SourceFile) -> Iterator[Entry]:
-    rows = csv.reader(io.StringIO(source.text(), newline=""))
+    text = source.text()
+    # Python's csv refuses fields over 131,072 characters by default; an article may be far longer,
+    # and the whole file is already bounded by the file size limit.
+    csv.field_size_limit(max(csv.field_size_limit(), len(text) + 1))
+    rows = csv.reader(io.StringIO(text, newline=""))
     try:
         header = [column.strip().lower() for column in next(rows)]
     except StopIteration:

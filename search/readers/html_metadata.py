@@ -144,13 +144,11 @@ def parse_page_date(value: str | None) -> dt.date | None:
         return None
     try:
         parsed = date_parser.parse(value.strip(), default=dt.datetime(1, 1, 1), tzinfos=ZONE_OFFSETS)
+        if parsed.tzinfo is not None:
+            parsed = parsed.astimezone(dt.timezone.utc)
     except (ValueError, OverflowError, TypeError):
         return None
-    if parsed.year < 1900:
-        return None
-    if parsed.tzinfo is not None:
-        parsed = parsed.astimezone(dt.timezone.utc)
-    return parsed.date()
+    return parsed.date() if parsed.year >= 1900 else None
 
 
 def _publisher(ld: dict) -> str | None:
