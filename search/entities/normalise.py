@@ -22,8 +22,9 @@ _QUOTES = str.maketrans({"’": "'", "‘": "'", "“": '"', "”": '"', "\u00a0
 _POSSESSIVE = re.compile(r"(?:'s|')$", re.IGNORECASE)
 _EDGE_JUNK = re.compile(r"^[\s\"'(\[{<,.;:\-–—]+|[\s\"')\]}>,;:\-–—]+$")
 _HYPHEN_TAIL = re.compile(r"[-‐][a-z]+\b")
-_ACRONYM_DEFINITION = re.compile(r"([A-Z][\w.&'-]*(?:\s+(?:[A-Z][\w.&'-]*|of|for|and|the|on|de|du|des|la|le|&)){1,9})"
-                                 r"\s+\(([A-Z][A-Za-z0-9&.]{1,9})\)")
+# Words are capped at 40 characters, so that no start is tried against a whole giant "word".
+_ACRONYM_DEFINITION = re.compile(r"([A-Z][\w.&'-]{0,40}(?:\s+(?:[A-Z][\w.&'-]{0,40}|of|for|and|the|on|de|du|des|la|le|&))"
+                                 r"{1,9})\s+\(([A-Z][A-Za-z0-9&.]{1,9})\)")
 _SEPARATOR = re.compile(r"\s+[-–—]+\s+|\s*[()\[\]]\s*|\s*:\s+|\s+(?:v|vs\.?|or)(?:\s+|$)")
 _LEADING_ROLE = re.compile(r"^(?:[a-z][a-z]{3,}\s+)+(?=[A-Z])")
 _LOWERCASE_WORD = re.compile(r"\b[a-z][a-z-]*\b")
@@ -132,13 +133,17 @@ def _initials_match(words: list[str], letters: list[str]) -> str | None:
 
 def merge_surnames(people: list[str]) -> dict[str, str]:
     """One-word names that are the last word of exactly one full name: `Zelensky` → `Volodymyr Zelensky`."""
-    full_names = {name for name in people if len(name.split()) > 1}
-    merged = {}
+    owners: dict[str, set[str]] = {}
     for name in people:
+        words = name.split()
+        if len(words) > 1:
+            owners.setdefault(words[-1].casefold(), set()).add(name)
+    merged = {}
+    for name in set(people):
         if len(name.split()) == 1:
-            owners = {full for full in full_names if full.split()[-1].casefold() == name.casefold()}
-            if len(owners) == 1:
-                merged[name] = owners.pop()
+            found = owners.get(name.casefold(), set())
+            if len(found) == 1:
+                merged[name] = next(iter(found))
     return merged
 
 

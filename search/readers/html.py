@@ -22,7 +22,9 @@ from .html_metadata import read_metadata
 name = "html"
 version = 1
 endings = (".html", ".htm", ".xhtml", ".html.gz", ".htm.gz")
-MAX_PAGE_BYTES = 50 * 1024 * 1024
+# A page is parsed twice (BeautifulSoup, trafilatura), each needing many times its size in memory;
+# real article pages are well under 5 MB.
+MAX_PAGE_BYTES = 16 * 1024 * 1024
 
 _MARKUP = re.compile(r"<\s*(?:!doctype\s+html|html|head|body|article|p|div)\b", re.IGNORECASE)
 
@@ -53,16 +55,24 @@ def read(source: SourceFile) -> Iterator[Entry]:
 
 
 def _decompressed(source: SourceFile) -> bytes:
-    """The page's bytes, gunzipped when they are gzip, refusing to inflate past MAX_PAGE_BYTES."""
+    """The page's bytes, gunzipped (every member) when they are gzip; FileError past MAX_PAGE_BYTES."""
+    limit_mb = MAX_PAGE_BYTES // 2**20
     if not source.data.startswith(b"\x1f\x8b"):
+        if len(source.data) > MAX_PAGE_BYTES:
+            raise FileError(f"the page is over {limit_mb} MB; refusing to read it")
         return source.data
-    inflater = zlib.decompressobj(wbits=16 + zlib.MAX_WBITS)
-    try:
-        data = inflater.decompress(source.data, MAX_PAGE_BYTES)
-    except zlib.error as error:
-        raise FileError(f"broken gzip data: {error}") from None
-    if inflater.unconsumed_tail:
-        raise FileError(f"the page inflates to more than {MAX_PAGE_BYTES // 2**20} MB; refusing to read it")
-    if not inflater.eof:
-        raise FileError("broken gzip data: the file ends before the compressed stream does")
-    return data
+    parts, size, rest = [], 0, source.data
+    while rest:
+        inflater = zlib.decompressobj(wbits=16 + zlib.MAX_WBITS)
+        try:
+            part = inflater.decompress(rest, MAX_PAGE_BYTES - size + 1)
+        except zlib.error as error:
+            raise FileError(f"broken gzip data: {error}") from None
+        size += len(part)
+        if size > MAX_PAGE_BYTES:
+            raise FileError(f"the page inflates to more than {limit_mb} MB; refusing to read it")
+        if not inflater.eof:
+            raise FileError("broken gzip data: the file ends before the compressed stream does")
+        parts.append(part)
+        rest = inflater.unused_data.lstrip(b"\0")  # the next member, after any padding
+    return b"".join(parts)

@@ -24,13 +24,11 @@ endings = (".sgm", ".sgml")
 SOURCE = "Reuters"
 LABELS = ("topics", "places", "people", "orgs", "exchanges")
 
-_STORY = re.compile(r"<REUTERS\b([^>]*)>(.*?)</REUTERS>", re.DOTALL | re.IGNORECASE)
 _ATTRIBUTE = re.compile(r'(\w+)="([^"]*)"')
-_D = re.compile(r"<D>(.*?)</D>", re.DOTALL | re.IGNORECASE)
-_TEXT = re.compile(r"<TEXT\b([^>]*)>(.*?)</TEXT>", re.DOTALL | re.IGNORECASE)
 _TAG = re.compile(r"<[^>]{1,40}>")
 _SIGN_OFF = re.compile(r"\s*\bReuter\s*$", re.IGNORECASE)
 _FILLER_BODY = "Blah blah blah."
+MAX_ATTRIBUTES_CHARS = 500
 
 
 def sniff(head: str) -> bool:
@@ -44,23 +42,35 @@ def read(source: SourceFile) -> Iterator[Entry]:
     text = source.data.decode("latin-1")
     found = False
     line, position = 1, 0
-    for story in _STORY.finditer(text):
+    for start, attributes, markup in elements("REUTERS", text):
         found = True
-        line += text.count("\n", position, story.start())
-        position = story.start()
-        yield _article(source, story.group(1), story.group(2), line)
+        line += text.count("\n", position, start)
+        position = start
+        yield _article(source, attributes, markup, line)
     if not found:
         yield ReadError(source.path, "no <REUTERS> stories found in this SGML file")
 
 
 @functools.lru_cache(maxsize=None)
-def _element_pattern(name: str) -> re.Pattern:
-    return re.compile(rf"<{name}\b[^>]*>(.*?)</{name}>", re.DOTALL | re.IGNORECASE)
+def _tag_pattern(name: str) -> re.Pattern:
+    return re.compile(rf"<(/?){name}\b([^<>]{{0,{MAX_ATTRIBUTES_CHARS}}})>", re.IGNORECASE)
+
+
+def elements(name: str, markup: str) -> Iterator[tuple[int, str, str]]:
+    """(start, attributes, content) of each `<name …>…</name>` in `markup`, in one pass over it:
+    an opening tag pairs with the next closing one, and one left open is skipped. (A lazy
+    `<name>(.*?)</name>` pattern would scan to the end once per unclosed tag: quadratic time.)"""
+    opened: re.Match | None = None
+    for tag in _tag_pattern(name).finditer(markup):
+        if not tag.group(1):
+            opened = tag
+        elif opened is not None:
+            yield opened.start(), opened.group(2), markup[opened.end():tag.start()]
+            opened = None
 
 
 def _element(name: str, markup: str) -> str | None:
-    match = _element_pattern(name).search(markup)
-    return match.group(1) if match else None
+    return next((content for _, _, content in elements(name, markup)), None)
 
 
 def _unescape(markup: str) -> str:
@@ -79,8 +89,7 @@ def _article(source: SourceFile, attributes: str, markup: str, line: int) -> Ent
     except ValueError as error:
         return ReadError(source.path, f"story NEWID={newid}: {error}", line)
 
-    text_match = _TEXT.search(markup)
-    inner = text_match.group(2) if text_match else ""
+    inner = _element("TEXT", markup) or ""
     title = clean_line(_unescape(_element("TITLE", inner) or ""))
     dateline = clean_line(_unescape(_element("DATELINE", inner) or "")).rstrip(" -")
     body_markup = _element("BODY", inner)
@@ -95,7 +104,7 @@ def _article(source: SourceFile, attributes: str, markup: str, line: int) -> Ent
     if not title:
         return ReadError(source.path, f"story NEWID={newid} has neither title nor text", line)
 
-    labels = {name: tuple(clean_line(_unescape(value)) for value in _D.findall(_element(name.upper(), markup) or ""))
+    labels = {name: tuple(clean_line(_unescape(value)) for _, _, value in elements("D", _element(name.upper(), markup) or ""))
               for name in LABELS}
     if dateline:
         labels["dateline"] = (dateline,)
