@@ -8,7 +8,7 @@ from typing import Protocol, Union
 from urllib.parse import urlsplit
 
 from ..article import Article, article_id
-from ..text import UndecodableError, decode, first_sentence
+from ..text import UndecodableError, decode, first_sentence, one_line
 
 
 class FileError(Exception):
@@ -33,18 +33,20 @@ class SourceFile:
     def article(self, entry_key: str, *, title: str | None, body: str, date: dt.date | None = None,
                 source: str | None = None, distributor: str | None = None, url: str | None = None,
                 labels: dict | None = None) -> Article:
-        """An article of this file; the title falls back to the body's first sentence."""
+        """An article of this file; the title falls back to the body's first sentence. Metadata
+        values are made single clean lines (no control characters), whatever the file held."""
+        url = one_line(url) or None
         return Article(
             id=article_id(self.key, entry_key),
             file=self.key,
             path=self.path,
-            title=(title or "").strip() or first_sentence(body),
+            title=one_line(title) or first_sentence(body),
             body=body,
             date=date,
-            source=source or site_of(url),
-            distributor=distributor,
+            source=one_line(source) or site_of(url),
+            distributor=one_line(distributor) or None,
             url=url,
-            labels=labels or {},
+            labels={name: tuple(filter(None, map(one_line, values))) for name, values in (labels or {}).items()},
         )
 
 
