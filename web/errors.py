@@ -1,10 +1,10 @@
 """One place for failures and headers: JSON errors under /api, pages elsewhere, never a traceback."""
 from __future__ import annotations
 
-from flask import Flask, jsonify, render_template, request
+from flask import Flask, current_app, jsonify, render_template, request
 from werkzeug.exceptions import HTTPException
 
-from search import IndexMissingError, QuerySyntaxError
+from search import IndexMissingError, NewsSearchError, QuerySyntaxError
 
 CONTENT_SECURITY_POLICY = ("default-src 'none'; style-src 'self'; img-src 'self' data:; form-action 'self'; "
                            "base-uri 'none'; frame-ancestors 'none'")
@@ -14,15 +14,21 @@ def init_app(app: Flask) -> None:
     app.register_error_handler(QuerySyntaxError, lambda error: _respond(400, str(error)))
     app.register_error_handler(IndexMissingError,
                                lambda error: _respond(503, "the search index has not been built yet"))
+    app.register_error_handler(NewsSearchError, _index_unavailable)
     app.register_error_handler(HTTPException, lambda error: _respond(error.code or 500, error.description))
     app.register_error_handler(Exception, _unexpected)
     app.after_request(_security_headers)
 
 
+def _index_unavailable(error: NewsSearchError):
+    # The index cannot be read (damaged, or replaced while it was being opened): the operator's
+    # business, and the log says which file; the client learns it may try again later.
+    current_app.logger.error("the index could not be searched: %s", error)
+    return _respond(503, "the search index cannot be read at the moment; try again later")
+
+
 def _unexpected(error: Exception):
     # A bug on our side: log it for the operator, show the client nothing of it.
-    from flask import current_app
-
     current_app.logger.exception("unexpected error on %s", request.path)
     return _respond(500, "something went wrong on our side")
 

@@ -8,6 +8,7 @@ from search import NewsIndex, QuerySyntaxError, SearchRequest
 
 FILTER_PARAMETERS = {"source": "sources", "person": "people", "org": "orgs", "place": "places"}
 MORE_FACET_VALUES = 50
+MAX_FILTER_VALUES = 50  # values of one filter parameter in one request
 API_MAX_PER_PAGE = 100
 
 
@@ -18,8 +19,7 @@ def news_index() -> NewsIndex:
 def search_request(args: MultiDict, *, page_view: bool) -> SearchRequest:
     """The request a URL describes. Pages use multi-select facets and a fixed page size;
     the API counts facets over all matches and takes `per_page` (1 to MAX_PER_PAGE)."""
-    filters = {field: tuple(value for value in args.getlist(name) if value.strip())
-               for name, field in FILTER_PARAMETERS.items()}
+    filters = {field: _filter_values(args, name) for name, field in FILTER_PARAMETERS.items()}
     per_page = 10 if page_view else _integer(args, "per_page", 10, 1, current_app.config["MAX_PER_PAGE"])
     return SearchRequest.from_text(
         query=args.get("q", ""),
@@ -32,6 +32,13 @@ def search_request(args: MultiDict, *, page_view: bool) -> SearchRequest:
         facets_leave_own_filter_out=page_view,
         **filters,
     )
+
+
+def _filter_values(args: MultiDict, name: str) -> tuple[str, ...]:
+    values = tuple(dict.fromkeys(value for value in args.getlist(name) if value.strip()))
+    if len(values) > MAX_FILTER_VALUES:
+        raise QuerySyntaxError(f"{len(values)} values of {name}; a search takes at most {MAX_FILTER_VALUES}")
+    return values
 
 
 def _integer(args: MultiDict, name: str, default: int, low: int, high: int) -> int:

@@ -14,6 +14,8 @@ caller uses `whoosh_matches`, the straightforward path.
 """
 from __future__ import annotations
 
+import math
+import time
 from dataclasses import dataclass
 from functools import reduce
 
@@ -34,6 +36,10 @@ _WHOOSH_SMALL_INDEX = 5000
 
 class Unsupported(Exception):
     """A query this module does not evaluate; use Whoosh's own matchers for it."""
+
+
+class OutOfTime(Exception):
+    """The search's deadline passed while matching."""
 
 
 @dataclass(frozen=True)
@@ -148,9 +154,20 @@ class QueryMatcher:
         if type(weighting) is not scoring.BM25F:
             raise Unsupported(f"scoring by {type(weighting).__name__}")
         self.weighting = weighting
+        self._deadline = math.inf
 
-    def matches(self, query: wq.Query) -> Matches:
-        """The documents matching `query`, with Whoosh's scores; raises Unsupported."""
+    def matches(self, query: wq.Query, deadline: float = math.inf) -> Matches:
+        """The documents matching `query`, with Whoosh's scores; raises Unsupported, and OutOfTime
+        once `time.monotonic()` passes `deadline` (checked between posting lists)."""
+        self._deadline = deadline
+        return self._match(query)
+
+    def _check_time(self) -> None:
+        if time.monotonic() > self._deadline:
+            raise OutOfTime
+
+    def _match(self, query: wq.Query) -> Matches:
+        self._check_time()
         if query is wq.NullQuery:
             return Matches.none()
         if isinstance(query, wq.Every) and not query.fieldname:
@@ -164,12 +181,12 @@ class QueryMatcher:
             return self._expansion(query)
         if isinstance(query, wq.Not):
             every = self.postings.live_docs()
-            inverse = Matches(every, np.ones(len(every))) - self.matches(query.query)
+            inverse = Matches(every, np.ones(len(every))) - self._match(query.query)
             return inverse
         if isinstance(query, wq.AndNot):
-            return self.matches(query.a) - self.matches(query.b)
+            return self._match(query.a) - self._match(query.b)
         if type(query) in (wq.And, wq.Or) and not getattr(query, "scale", None):
-            parts = [self.matches(sub) for sub in query.subqueries]
+            parts = [self._match(sub) for sub in query.subqueries]
             if not parts:
                 return Matches.none()
             if len(parts) == 1:  # Whoosh drops the boost of a one-child compound
@@ -186,7 +203,10 @@ class QueryMatcher:
         a constant-score expansion scores 1 per match instead of BM25F.
         """
         words = [text for _, text in query.expanded_terms(self.postings.reader)]
-        terms = [self._term(query.fieldname, word) for word in words]
+        terms = []
+        for word in words:
+            self._check_time()
+            terms.append(self._term(query.fieldname, word))
         if len(terms) == 1:
             return terms[0]
         union = reduce(Matches.__or__, terms, Matches.none())
@@ -228,11 +248,15 @@ class QueryMatcher:
         words = [self._bytes(field, word) for word in phrase.words]
         if any(word is None or (field, word) not in self.postings.reader for word in words):
             return Matches.none()
-        lists = [self.postings.postings(field, word, with_values=True) for word in words]
+        lists = []
+        for word in words:
+            self._check_time()
+            lists.append(self.postings.postings(field, word, with_values=True))
         candidates = reduce(np.intersect1d, (postings.docs for postings in lists))
         decode = self.searcher.schema[field].format.decode_positions
         starts: dict[int, set[int]] = {int(doc): set() for doc in candidates}
         for place, postings in enumerate(lists):
+            self._check_time()
             rows = np.flatnonzero(np.isin(postings.docs, candidates))
             for row in rows.tolist():
                 doc = int(postings.docs[row])
@@ -257,7 +281,8 @@ def whoosh_matches(searcher, query: wq.Query, seconds: float | None = None) -> M
     raises whoosh's TimeLimit after `seconds`."""
     collector = searcher.collector(limit=None)
     if seconds is not None:
-        collector = TimeLimitCollector(collector, timelimit=max(seconds, 0.001))
+        # A timer thread, not SIGALRM: signals reach only the main thread, and servers search in others.
+        collector = TimeLimitCollector(collector, timelimit=max(seconds, 0.001), use_alarm=False)
     searcher.search_with_collector(query, collector)
     top = collector.results().top_n  # (score, docnum) pairs
     docs = np.array([doc for _, doc in top], dtype=np.int64)

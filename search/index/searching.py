@@ -10,16 +10,17 @@ from typing import Any
 
 import numpy as np
 from whoosh import query as wq
+from whoosh.index import EmptyIndexError
 from whoosh.searching import TimeLimit
 
 from ..article import Article
 from ..config import TIME_LIMIT_ENV, search_time_limit
 from ..dates import day_number, from_day_number
-from ..errors import SearchTooSlowError
+from ..errors import NewsSearchError, SearchTooSlowError
 from ..model import Hit, IndexStats, SearchRequest, SearchResult
 from .columns import Columns
 from .facets import all_facets, within_dates
-from .matching import Matches, PostingReader, QueryMatcher, Unsupported, whoosh_matches
+from .matching import Matches, OutOfTime, PostingReader, QueryMatcher, Unsupported, whoosh_matches
 from .query import (
     check_patterns,
     filter_query,
@@ -77,8 +78,11 @@ class IndexSearcher:
         self._searcher.close()
 
     def is_current(self) -> bool:
-        """False once a commit or a rebuild has made this view old."""
-        return self.store.current_generation() == self.generation and self._searcher.up_to_date()
+        """False once a commit or a rebuild has made this view old (or removed its files)."""
+        try:
+            return self.store.current_generation() == self.generation and self._searcher.up_to_date()
+        except (OSError, EmptyIndexError):
+            return False
 
     def search(self, request: SearchRequest) -> SearchResult:
         deadline = time.monotonic() + self._time_limit
@@ -103,7 +107,7 @@ class IndexSearcher:
             total=total,
             page=request.page,
             per_page=request.per_page,
-            hits=[self._hit(doc, score, snippets) for doc, score in page],
+            hits=[self._hit(doc, score, snippets, deadline) for doc, score in page],
             facets=all_facets(self.columns, docs, request.facet_limit, facet_docs),
         )
 
@@ -131,7 +135,9 @@ class IndexSearcher:
     def _matches(self, whoosh_query: wq.Query, deadline: float) -> Matches:
         """Every match with its score: from whole posting lists where possible, else through Whoosh."""
         try:
-            matches = self._query_matcher.matches(whoosh_query)
+            matches = self._query_matcher.matches(whoosh_query, deadline)
+        except OutOfTime:
+            raise self._too_slow() from None
         except Unsupported:
             try:
                 matches = whoosh_matches(self._searcher, whoosh_query, deadline - time.monotonic())
@@ -174,14 +180,15 @@ class IndexSearcher:
         order = np.lexsort((docs, -days if newest else days, days == 0))
         return docs[order[:count]].tolist()
 
-    def _hit(self, doc: int, score: float | None, snippets: SnippetMaker) -> Hit:
+    def _hit(self, doc: int, score: float | None, snippets: SnippetMaker, deadline: float) -> Hit:
+        """One hit; past the deadline its snippet is the article's start, unmarked."""
         article = from_stored(self._searcher.stored_fields(doc))
         return Hit(
             id=article.id, title=article.title,
             date=article.date.isoformat() if article.date else None,
             source=article.source, distributor=article.distributor, url=article.url, path=article.path,
             score=round(score, 4) if score is not None else None,
-            snippet=snippets.snippet(article.body),
+            snippet=snippets.snippet(article.body, deadline),
             people=list(article.people), orgs=list(article.orgs), places=list(article.places),
         )
 
@@ -199,11 +206,23 @@ class NewsIndex:
         current = getattr(self._local, "searcher", None)
         if current is not None and current.is_current():
             return current
-        fresh = IndexSearcher(self.store, self._shared_columns)
+        fresh = self._open()
         if current is not None:
             current.close()
         self._local.searcher = fresh
         return fresh
+
+    def _open(self, attempts: int = 3) -> IndexSearcher:
+        """A searcher of the current generation; when a rebuild replaces that generation while it is
+        being opened (its files vanish), the new one is opened instead."""
+        for _ in range(attempts - 1):
+            generation = self.store.current_generation()
+            try:
+                return IndexSearcher(self.store, self._shared_columns)
+            except (NewsSearchError, OSError):
+                if self.store.current_generation() == generation:
+                    raise
+        return IndexSearcher(self.store, self._shared_columns)
 
     def _shared_columns(self, reader, directory: Path) -> Columns:
         """One copy of the newest index state's arrays for all threads (they are read-only)."""

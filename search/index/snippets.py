@@ -5,6 +5,8 @@ escape the text between matches; this formatter escapes everything it returns.
 """
 from __future__ import annotations
 
+import math
+import time
 from html import escape
 
 from whoosh import highlight
@@ -12,6 +14,10 @@ from whoosh import highlight
 from ..text import shorten
 
 SNIPPET_CHARS = 240
+# Long articles are highlighted a window at a time, and only their start is looked at: the first
+# window holding a match gives the snippet, so per-hit work stays small and bounded.
+WINDOW_CHARS = 20_000
+SCANNED_CHARS = 200_000
 
 
 class MarkFormatter(highlight.Formatter):
@@ -36,12 +42,18 @@ class SnippetMaker:
         self.fragmenter = highlight.ContextFragmenter(maxchars=SNIPPET_CHARS, surround=70, charlimit=None)
         self.formatter = MarkFormatter()
 
-    def snippet(self, body: str) -> str:
-        body = " ".join(body.split("\n\n"))
-        if self.terms and body:
-            marked = highlight.highlight(body, self.terms, self.analyzer, self.fragmenter, self.formatter,
-                                         top=2, scorer=highlight.BasicFragmentScorer(),
+    def snippet(self, body: str, deadline: float = math.inf) -> str:
+        """Up to two passages around the first matches in the article's first SCANNED_CHARS characters;
+        the article's start, unmarked, when there is none or `deadline` (monotonic time) has passed."""
+        scanned = body[:SCANNED_CHARS].replace("\n\n", " ")
+        start = 0
+        while self.terms and start < len(scanned) and time.monotonic() < deadline:
+            end = scanned.find(" ", start + WINDOW_CHARS)
+            end = len(scanned) if end < 0 else end
+            marked = highlight.highlight(scanned[start:end], self.terms, self.analyzer, self.fragmenter,
+                                         self.formatter, top=2, scorer=highlight.BasicFragmentScorer(),
                                          order=highlight.FIRST)
             if marked:
                 return marked
-        return escape(shorten(body, SNIPPET_CHARS), quote=False)
+            start = end
+        return escape(shorten(scanned[:SNIPPET_CHARS * 2], SNIPPET_CHARS), quote=False)

@@ -19,12 +19,19 @@ from pathlib import Path
 
 from whoosh import index as whoosh_index
 
-from ..errors import IndexMissingError, NewsSearchError
-from ..manifest import MANIFEST_NAME, PENDING_NAME, Manifest, fsync_path
+from ..errors import IndexDamagedError, IndexMissingError, NewsSearchError
+from ..files import fsync_path
+from ..manifest import MANIFEST_NAME, PENDING_NAME, Manifest
 from .lock import WriteLock
 from .schema import build_schema
 
 _GENERATION = re.compile(r"^g(\d{6})$")
+
+
+def _newest_toc(directory: Path) -> Path:
+    """The table of contents Whoosh reads (`_MAIN_<n>.toc` with the highest n)."""
+    tocs = sorted(directory.glob("_MAIN_*.toc"), key=lambda path: int(re.sub(r"\D", "", path.name) or 0))
+    return tocs[-1] if tocs else directory
 
 
 class IndexStore:
@@ -54,6 +61,8 @@ class IndexStore:
             return whoosh_index.open_dir(str(directory))
         except (whoosh_index.EmptyIndexError, OSError) as error:
             raise NewsSearchError(f"the index at {directory} cannot be opened: {error}") from None
+        except Exception as error:  # the table of contents is a pickle: a damaged one fails in many ways
+            raise IndexDamagedError.of_file(_newest_toc(directory), error) from None
 
     def manifest(self, generation: Path | None = None) -> Manifest:
         """The manifest of what the generation's last commit holds."""
