@@ -13,7 +13,7 @@ from collections.abc import Collection, Iterable, Iterator
 from pathlib import Path
 from typing import Protocol
 
-from .config import aliases_file
+from .config import aliases_file, max_file_bytes
 from .entities import Aliases, EntityExtractor, KeepEntities, entity_fingerprint
 from .errors import NewsSearchError
 from .files import path_text
@@ -60,6 +60,7 @@ def index_paths(store: IndexStore, paths: Iterable[Path | str], *, rebuild: bool
     (absolute paths; files still being written) are left as they are this time.
     Raises NewsSearchError when nothing could be done at all.
     """
+    max_file_bytes()  # a bad setting stops the run before anything is done
     roots = [Path(path) for path in paths]
     for root in roots:
         if not root.exists():
@@ -103,11 +104,21 @@ def index_paths(store: IndexStore, paths: Iterable[Path | str], *, rebuild: bool
         except BaseException as error:
             if fresh:
                 store.discard(generation)
+            else:
+                _clear_after_failure(store)
             if isinstance(error, OSError):  # the index could not be written: disk full, read-only, ...
                 raise NewsSearchError(f"could not write the index at {store.root}: {error.strerror or error}; "
                                       "it is as it was before this run") from error
             raise
     return report
+
+
+def _clear_after_failure(store: IndexStore) -> None:
+    """Remove what a failed commit wrote (on a full disk, to give the space back at once)."""
+    try:
+        store.clear_debris()
+    except (OSError, NewsSearchError):  # the next writer clears it; the run's own error is the one to report
+        pass
 
 
 def _auto_jobs(enough_work: bool) -> int:

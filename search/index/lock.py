@@ -51,18 +51,26 @@ class WriteLock:
         lock_taken(handle.fileno())
         if self.path.stat().st_size:
             self.abandoned_by = self.holder()
-        handle.seek(0)
-        handle.truncate()
-        json.dump({"pid": os.getpid(), "host": socket.gethostname(), "command": " ".join(sys.argv),
-                   "since": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")}, handle)
-        handle.flush()
         self._file = handle
+        self._note_holder()
         return self
+
+    def _note_holder(self) -> None:
+        """Write who holds the lock, for others to show; only informative, so a full disk is no error
+        (the run goes on, clears what failed runs left, and reports a write that really fails)."""
+        descriptor = self._file.fileno()
+        holder = {"pid": os.getpid(), "host": socket.gethostname(), "command": " ".join(sys.argv),
+                  "since": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")}
+        os.ftruncate(descriptor, 0)
+        try:
+            os.write(descriptor, json.dumps(holder).encode("utf-8", "backslashreplace"))
+        except OSError:
+            os.ftruncate(descriptor, 0)  # an empty file: "another process", and no dead writer to report
 
     def __exit__(self, *exc_info) -> None:
         if self._file is not None:
             lock_released(self._file.fileno())
-            self._file.truncate(0)
+            os.ftruncate(self._file.fileno(), 0)
             fcntl.flock(self._file, fcntl.LOCK_UN)
             self._file.close()
             self._file = None

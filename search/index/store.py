@@ -113,6 +113,29 @@ class IndexStore:
                     shutil.rmtree(entry.path, ignore_errors=True)
                 else:
                     os.unlink(entry.path)
+        self._clear_uncommitted(current)
+
+    def _clear_uncommitted(self, directory: Path) -> None:
+        """Remove segment files that no commit names (a writer that failed or was killed wrote them)
+        and a pending manifest whose commit never happened; finish the rename of one whose did."""
+        try:
+            index = self.open(directory)
+        except IndexDamagedError:
+            return  # which files belong to it cannot be known; a rebuild replaces it whole
+        toc = whoosh_index.TOC.read(index.storage, index.indexname)
+        whoosh_index.clean_files(index.storage, index.indexname, toc.generation, toc.segments)
+        pending = directory / PENDING_NAME
+        if not pending.exists():
+            return
+        try:
+            committed = Manifest.load(pending).toc == toc.generation
+        except IndexDamagedError:
+            committed = False
+        if committed:
+            os.replace(pending, directory / MANIFEST_NAME)
+            fsync_path(directory)
+        else:
+            pending.unlink()
 
     def _keep_only_generations(self, *keep: str | None) -> None:
         if not self.root.exists():

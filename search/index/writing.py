@@ -1,7 +1,10 @@
 """Writing articles into a generation of the index, in one Whoosh writer and one commit."""
 from __future__ import annotations
 
+import multiprocessing
 import os
+import queue
+import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -47,13 +50,18 @@ class SegmentWriter(DurableCommit, whoosh_writing.SegmentWriter):
 
 
 class _WorkerTask(SubWriterTask):
-    def __init__(self, *args) -> None:
+    def __init__(self, *args, failures: multiprocessing.Queue) -> None:
         super().__init__(*args)
         self.parent = os.getpid()
+        self.failures = failures
 
     def run(self) -> None:
         start_worker(self.parent)
-        super().run()
+        try:
+            super().run()
+        except OSError as error:  # a full disk: the parent reports it, with no traceback from here
+            self.failures.put((error.errno, error.strerror or str(error)))
+            sys.exit(1)
 
 
 class ParallelWriter(DurableCommit, MpWriter):
@@ -64,24 +72,76 @@ class ParallelWriter(DurableCommit, MpWriter):
 
     def __init__(self, index) -> None:
         super().__init__(index, procs=os.cpu_count() or 1, multisegment=True, **WRITER_OPTIONS)
+        self.failures: multiprocessing.Queue = multiprocessing.Queue()
+        self._jobs = self.jobqueue  # the processes read this; MpWriter puts jobs through the watched one
+        self.jobqueue = _WatchedJobs(self._jobs, self._check_workers)
         # Start the processes now, before the caller starts threads or entity workers.
         while len(self.tasks) < self.procs:
             self._new_task()
 
     def _new_task(self) -> SubWriterTask:
-        task = _WorkerTask(self.storage, self.indexname, self.jobqueue, self.resultqueue, self.subargs,
-                           self.multisegment)
+        task = _WorkerTask(self.storage, self.indexname, self._jobs, self.resultqueue, self.subargs,
+                           self.multisegment, failures=self.failures)
         self.tasks.append(task)
         task.start()
         return task
 
+    def commit(self, *args, **kwargs) -> None:
+        """Commit; an OSError when a writer process could not write its segment (a full disk)."""
+        try:
+            super().commit(*args, **kwargs)
+        finally:
+            self._raise_worker_failure()
+
+    def _check_workers(self) -> None:
+        """Raise when a writer process has stopped: its error (OSError) when it sent one."""
+        stopped = [task.exitcode for task in self.tasks if task.exitcode is not None]
+        if stopped:
+            self._raise_worker_failure()
+            self._abandon_jobs()
+            raise NewsSearchError(f"an index writer process stopped (exit code {stopped[0]}); nothing was written")
+
+    def _raise_worker_failure(self) -> None:
+        try:
+            number, message = self.failures.get(timeout=0.2 if any(task.exitcode for task in self.tasks) else 0.01)
+        except queue.Empty:
+            return
+        self._abandon_jobs()
+        raise OSError(number, message)
+
     def cancel(self) -> None:
+        self._abandon_jobs()
         try:
             for task in self.tasks:
                 task.terminate()
                 task.join()
         finally:
             super().cancel()
+
+    def _abandon_jobs(self) -> None:
+        """Let this process exit although jobs no worker will read are still queued (multiprocessing
+        would otherwise wait at exit for them to be written into the pipe: forever)."""
+        self.jobqueue.cancel_join_thread()
+
+
+class _WatchedJobs:
+    """MpWriter's job queue, whose `put` gives up when the writer processes stopped: the queue is
+    bounded, and with no process reading it, a put would wait forever."""
+
+    def __init__(self, jobs: multiprocessing.Queue, check_workers) -> None:
+        self._jobs = jobs
+        self._check_workers = check_workers
+
+    def put(self, job) -> None:
+        while True:
+            try:
+                self._jobs.put(job, timeout=0.5)
+                return
+            except queue.Full:
+                self._check_workers()
+
+    def __getattr__(self, name: str):
+        return getattr(self._jobs, name)
 
 
 @dataclass(frozen=True)
