@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from watchdog.events import FileSystemEventHandler
+from watchdog.events import EVENT_TYPE_CLOSED_NO_WRITE, EVENT_TYPE_OPENED, FileSystemEventHandler
 from watchdog.observers import Observer
 from watchdog.observers.polling import PollingObserver
 
@@ -42,17 +42,22 @@ class WatchBatch:
     def changed(self) -> bool:
         report = self.report
         return bool(report.added or report.updated or report.removed or report.failed or report.errors
-                    or self.error)
+                    or report.skipped or self.error)
 
 
 class _Changes(FileSystemEventHandler):
     """Notes events that may matter: files a reader handles, and folders appearing or going.
-    (So an index kept inside a watched folder does not set off ticks with its own files.)"""
+    (So an index kept inside a watched folder does not set off ticks with its own files.)
+    Opening and reading a file is no change: the indexer's own reads must not set off a tick."""
+
+    _NOT_CHANGES = (EVENT_TYPE_OPENED, EVENT_TYPE_CLOSED_NO_WRITE)
 
     def __init__(self) -> None:
         self.seen = threading.Event()
 
     def on_any_event(self, event) -> None:
+        if event.event_type in self._NOT_CHANGES:
+            return
         if event.is_directory:
             if event.event_type != "modified":
                 self.seen.set()
@@ -75,6 +80,8 @@ class FolderWatcher:
         self.on_batch = on_batch
         self.stop = threading.Event()
         self._previous: Snapshot = {}
+        self._failed: Snapshot = {}  # files that could not be indexed, as they were then
+        self._noted: set[str] = set()  # links not followed, already reported
         self._changes = _Changes()
 
     def run(self) -> None:
@@ -94,21 +101,26 @@ class FolderWatcher:
                 observer.join()
 
     def tick(self) -> WatchBatch:
-        """Index what is new, changed or gone, but for files still changing since the last tick."""
+        """Index what is new, changed or gone, but for files still changing since the last tick and
+        files that failed and have not changed since (each failure is reported once)."""
         current = snapshot(self.paths)
         changing = [path for path, state in current.items() if self._previous.get(path, state) != state]
         # A file first seen on this tick has no earlier state: wait one tick unless it is old enough.
         fresh = [path for path in current if path not in self._previous and _modified_recently(current[path],
                                                                                               self.interval)]
+        self._failed = {path: state for path, state in self._failed.items() if current.get(path) == state}
         self._previous = current
         held = sorted({*changing, *fresh})
         started = time.monotonic()
         try:
-            report, error = index_paths(self.store, self.paths, entities=self.entities, hold=held,
-                                        lock_timeout=self.lock_timeout), None
+            report, error = index_paths(self.store, self.paths, entities=self.entities,
+                                        hold=[*held, *self._failed], lock_timeout=self.lock_timeout), None
         except NewsSearchError as problem:
             self._previous = {}  # nothing was written: look at everything again
             report, error = IndexReport(), str(problem)
+        self._failed.update((path, current[path]) for path in report.failed_files if path in current)
+        report.skipped = [note for note in report.skipped if note.path not in self._noted]
+        self._noted.update(note.path for note in report.skipped)
         batch = WatchBatch(report, time.monotonic() - started, len(held), error)
         self.on_batch(batch)
         return batch
