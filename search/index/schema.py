@@ -119,9 +119,14 @@ def from_stored(stored: dict) -> Article:
 
 
 def _facet_values(value: str | tuple[str, ...] | None) -> list[str]:
-    """Facet values as a list, with the separator character removed from inside them."""
+    """Facet values as a list, with the separator character removed from inside them, each value once:
+    the index folds case, so `Reuters` and `REUTERS` are one value (the first spelling is kept)."""
     values = (value,) if isinstance(value, str) else (value or ())
-    return [cleaned for cleaned in (v.replace(VALUE_SEPARATOR, " ").strip() for v in values) if cleaned]
+    distinct: dict[str, str] = {}
+    for cleaned in (v.replace(VALUE_SEPARATOR, " ").strip() for v in values):
+        if cleaned:
+            distinct.setdefault(cleaned.casefold(), cleaned)
+    return list(distinct.values())
 
 
 def _first(values: list[str] | None) -> str | None:
