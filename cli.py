@@ -1,6 +1,7 @@
 """The `news-search` command line: each command parses its options, calls the library, prints."""
 from __future__ import annotations
 
+import errno
 import html
 import json
 import re
@@ -13,6 +14,7 @@ from pathlib import Path
 import click
 
 from search import (
+    IndexReport,
     IndexStore,
     NewsIndex,
     NewsSearchError,
@@ -26,12 +28,18 @@ from search.model import SORTS
 from search.watching import FolderWatcher, WatchBatch
 
 EXIT_FATAL, EXIT_USAGE, EXIT_PARTIAL = 1, 2, 3
-_MARK = re.compile(r"<mark>(.*?)</mark>", re.DOTALL)
+_MARK = re.compile(r"<mark>(.*?)</mark>", re.DOTALL)  # one group: split() keeps the marked text
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 
 
 def json_option(command: Callable) -> Callable:
-    """`--json`: print exactly one JSON document on stdout."""
-    return click.option("--json", "as_json", is_flag=True, help="Print one JSON document instead of text.")(command)
+    """`--json`: print exactly one JSON document on stdout (an error too: `{"error": …}`)."""
+    def remember(ctx: click.Context, _param, value: bool) -> bool:
+        ctx.meta["json"] = value
+        return value
+
+    return click.option("--json", "as_json", is_flag=True, callback=remember,
+                        help="Print one JSON document instead of text.")(command)
 
 
 def no_entities_option(command: Callable) -> Callable:
@@ -57,8 +65,18 @@ class Context:
 
 
 def fail(message: str, code: int = EXIT_FATAL) -> None:
-    click.echo(f"Error: {message}", err=True)
+    """End the command with `message` on stderr and, under --json, as the one JSON document on stdout."""
+    context = click.get_current_context(silent=True)
+    if context is not None and context.meta.get("json"):
+        print_json({"error": message})
+    click.echo(f"Error: {terminal_text(message)}", err=True)
     sys.exit(code)
+
+
+def terminal_text(text: str) -> str:
+    """Text from files or the index as safe to print: control characters that a terminal would take
+    as commands (ESC, CSI, BS, CR…) are removed, tabs and line breaks kept."""
+    return _CONTROL.sub("", text)
 
 
 class ReportingGroup(click.Group):
@@ -133,8 +151,7 @@ def index(context: Context, paths: tuple[Path, ...], rebuild: bool, dry_run: boo
             for change in report.changes:
                 click.echo(f"{change.action:<7} {change.shown}")
         if not quiet:
-            for error in report.errors:
-                click.echo(f"problem: {error}", err=True)
+            _print_notes(report)
         click.echo(report.summary())
     if report.errors:
         sys.exit(EXIT_PARTIAL)
@@ -184,8 +201,7 @@ def watch(context: Context, paths: tuple[Path, ...], interval: float, poll: bool
             what = f"not indexed this time: {batch.error}" if batch.error else batch.report.summary()
             click.echo(f"{datetime.now():%Y-%m-%d %H:%M:%S} {what} ({batch.seconds:.1f} s{_waiting(batch.waiting)})",
                        err=True)
-            for error in batch.report.errors:
-                click.echo(f"problem: {error}", err=True)
+            _print_notes(batch.report)
 
     watcher = FolderWatcher(IndexStore(context.location), paths, interval=interval, entities=not no_entities,
                             polling=poll, lock_timeout=lock_wait(), on_batch=log)
@@ -197,6 +213,14 @@ def watch(context: Context, paths: tuple[Path, ...], interval: float, poll: bool
     except KeyboardInterrupt:
         pass
     click.echo("Stopped; the index holds every batch written so far.", err=True)
+
+
+def _print_notes(report: IndexReport) -> None:
+    """The run's problems and the links it did not follow, one line each on stderr."""
+    for error in report.errors:
+        click.echo(f"problem: {terminal_text(str(error))}", err=True)
+    for note in report.skipped:
+        click.echo(f"skipped: {terminal_text(str(note))}", err=True)
 
 
 def _waiting(count: int) -> str:
@@ -213,7 +237,7 @@ def _request_options(command: Callable) -> Callable:
         click.option("--from", "date_from", metavar="DATE", help="From this date, inclusive: YYYY, YYYY-MM or YYYY-MM-DD."),
         click.option("--to", "date_to", metavar="DATE", help="Up to this date, inclusive: YYYY, YYYY-MM or YYYY-MM-DD."),
         click.option("--sort", type=click.Choice(SORTS), default="relevance", show_default=True,
-                     help="Order of hits; an empty QUERY is always newest first."),
+                     help="Order of hits; with an empty QUERY, relevance means newest first."),
         click.option("--limit", type=click.IntRange(1, 1000), default=10, show_default=True, help="Hits per page."),
         click.option("--page", type=click.IntRange(min=1), default=1, show_default=True, help="Page of hits."),
     ]
@@ -255,21 +279,22 @@ def _print_result(result: SearchResult) -> None:
     first = (result.page - 1) * result.per_page + 1
     for number, hit in enumerate(result.hits, start=first):
         click.echo()
-        click.echo(f"{number:>3}. " + click.style(hit.title, bold=True))
+        click.echo(f"{number:>3}. " + click.style(terminal_text(hit.title), bold=True))
         origin = " via ".join(filter(None, [hit.source, hit.distributor])) or "unknown source"
-        click.echo(f"     {hit.date or 'undated'} · {origin} · {hit.id}")
+        click.echo(terminal_text(f"     {hit.date or 'undated'} · {origin} · {hit.id}"))
         click.echo(f"     {_terminal_snippet(hit.snippet)}")
     for facet, values in result.facets.items():
         if values:
             click.echo()
             listed = ", ".join(f"{value.value} ({value.count})" for value in values)
-            click.echo(f"{facet.capitalize()}: {listed}")
+            click.echo(terminal_text(f"{facet.capitalize()}: {listed}"))
 
 
 def _terminal_snippet(snippet: str) -> str:
-    flat = " ".join(snippet.split())
-    marked = _MARK.sub(lambda match: click.style(html.unescape(match.group(1)), bold=True, underline=True), flat)
-    return html.unescape(marked)
+    """The snippet's HTML as terminal text: marked words bold and underlined, nothing else styled."""
+    parts = _MARK.split(" ".join(snippet.split()))  # plain, marked, plain, …
+    return "".join(click.style(text, bold=True, underline=True) if number % 2 else text
+                   for number, text in enumerate(terminal_text(html.unescape(part)) for part in parts))
 
 
 @cli.command()
@@ -290,17 +315,11 @@ def show(context: Context, article_id: str, as_json: bool) -> None:
         print_json(article.to_dict())
         return
     data = article.to_dict()
-    click.echo(click.style(article.title, bold=True))
-    for name in ("date", "source", "distributor", "url", "path", "id"):
-        if data[name]:
-            click.echo(f"{name:>12}: {data[name]}")
-    for name in ("people", "orgs", "places"):
-        if data[name]:
-            click.echo(f"{name:>12}: {', '.join(data[name])}")
-    for name, values in data["labels"].items():
-        click.echo(f"{name:>12}: {', '.join(values)}")
-    click.echo()
-    click.echo(article.body)
+    click.echo(click.style(terminal_text(article.title), bold=True))
+    lines = [f"{name:>12}: {data[name]}" for name in ("date", "source", "distributor", "url", "path", "id") if data[name]]
+    lines += [f"{name:>12}: {', '.join(data[name])}" for name in ("people", "orgs", "places") if data[name]]
+    lines += [f"{name:>12}: {', '.join(values)}" for name, values in data["labels"].items()]
+    click.echo(terminal_text("\n".join([*lines, "", article.body])))
 
 
 @cli.command()
@@ -330,14 +349,20 @@ def serve(context: Context, host: str, port: int, threads: int) -> None:
     Example:
         news-search serve --port 8080
     """
-    import waitress
-
     from web import create_app
+    from web.serving import make_server
 
     context.open_index().stats()  # fail now, with the message that says how to build one
+    try:
+        server = make_server(create_app({"INDEX": str(context.location)}), host=host, port=port, threads=threads)
+    except OSError as error:
+        fail(f"cannot serve on {host}:{port}: {error.strerror or error}"
+             + (" (another program uses that port; choose another with --port)" if error.errno == errno.EADDRINUSE else ""))
     click.echo(f"Serving {context.location} on http://{host}:{port}/ (Ctrl-C to stop)", err=True)
-    waitress.serve(create_app({"INDEX": str(context.location)}), host=host, port=port, threads=threads,
-                   ident="news-search")
+    try:
+        server.run()
+    except KeyboardInterrupt:
+        pass
 
 
 if __name__ == "__main__":

@@ -1,9 +1,12 @@
 """Settings read in one place: flags first, then the environment, then defaults."""
 from __future__ import annotations
 
+import math
 import os
 import shutil
 from pathlib import Path
+
+from .errors import NewsSearchError
 
 INDEX_ENV = "NEWS_SEARCH_INDEX"
 LOCK_WAIT_ENV = "NEWS_SEARCH_LOCK_WAIT"
@@ -29,7 +32,7 @@ def index_dir(flag: str | os.PathLike | None = None) -> Path:
 
 def lock_wait() -> float:
     """Seconds a writer waits for another to finish: $NEWS_SEARCH_LOCK_WAIT, else 10."""
-    return _number(LOCK_WAIT_ENV, DEFAULT_LOCK_WAIT)
+    return _number(LOCK_WAIT_ENV, DEFAULT_LOCK_WAIT, zero_allowed=True)
 
 
 def max_file_bytes() -> int:
@@ -42,12 +45,20 @@ def search_time_limit() -> float:
     return _number(TIME_LIMIT_ENV, DEFAULT_TIME_LIMIT)
 
 
-def _number(variable: str, default: float) -> float:
-    value = os.environ.get(variable)
-    try:
-        return max(0.0, float(value)) if value else default
-    except ValueError:
+def _number(variable: str, default: float, *, zero_allowed: bool = False) -> float:
+    """A finite number from the environment (unset or empty: `default`); NewsSearchError naming the
+    variable for anything else, rather than a silent default or a limit that refuses everything."""
+    text = os.environ.get(variable, "").strip()
+    if not text:
         return default
+    try:
+        value = float(text)
+    except ValueError:
+        value = math.nan
+    if not math.isfinite(value) or value < 0 or (value == 0 and not zero_allowed) or value > 1e9:
+        bound = "0 or more" if zero_allowed else "more than 0"
+        raise NewsSearchError(f"{variable}={text!r} is not a usable setting: give a number {bound}, such as {default:g}")
+    return value
 
 
 def aliases_file(index_location: Path, flag: str | os.PathLike | None = None) -> Path:
