@@ -22,7 +22,7 @@ run: $(VENV)/installed
 test: $(VENV)/installed
 	@command -v chromium >/dev/null 2>&1 || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1 && \
 		{ apt-get update -qq && apt-get install -y -qq chromium; } >/dev/null 2>&1; } || \
-		echo "Debian's chromium could not be installed: the browser test will skip"
+		echo "Debian's chromium could not be installed: the browser test will skip (which fails the run where CI is set)"
 	$(BIN)/python -m pytest
 
 clean:

@@ -58,7 +58,7 @@ def load_model():
 def find_mentions(nlp, texts: Iterable[str]) -> list[list[Mention]]:
     """The mentions in each text, in order; long texts are read in pieces, offsets stay the text's."""
     texts = list(texts)
-    pieces = [(number, offset, piece) for number, text in enumerate(texts) for offset, piece in text_pieces(text)]
+    pieces = [(number, offset, piece) for number, text in enumerate(texts) for offset, piece in text_pieces(text, PIECE_CHARS)]
     found: list[list[Mention]] = [[] for _ in texts]
     docs = nlp.pipe((piece for _, _, piece in pieces), batch_size=BATCH_SIZE)
     for (number, offset, _), doc in zip(pieces, docs, strict=True):
@@ -66,7 +66,7 @@ def find_mentions(nlp, texts: Iterable[str]) -> list[list[Mention]]:
     return found
 
 
-def text_pieces(text: str, size: int = PIECE_CHARS) -> list[tuple[int, str]]:
+def text_pieces(text: str, size: int) -> list[tuple[int, str]]:
     """(offset, piece) covering `text`, each piece at most `size` characters, cut after a blank line,
     else a line break, else a space where one falls in the piece's second half."""
     pieces, start = [], 0
