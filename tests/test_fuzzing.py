@@ -69,6 +69,22 @@ def test_random_bytes_get_a_clear_error_or_articles(ending, data):
     assert_clear(read(ending, data))
 
 
+# Pieces of every format's markup, and bytes that have broken readers before, to repeat into large files.
+PIECES = [b'<REUTERS NEWID="1">', b"</REUTERS>", b"<DATE>1-JAN-1987</DATE>", b"<D>", b"<TITLE>", b"<TEXT>", b"<p>",
+          b"<div>", b"<html>", b'"', b",", b"\n", b"\n\n", b"{", b'{"title": "t", "body": "', b"}", b"Mr. ", b"A.",
+          b"Paris ", b"word ", b"\x1b[2J", b"\xff", b"\r"]
+
+
+@pytest.mark.parametrize("ending", ENDINGS)
+@settings(max_examples=6, deadline=None)
+@given(parts=st.lists(st.one_of(st.sampled_from(PIECES), st.binary(max_size=16)), min_size=1, max_size=20),
+       size=st.integers(100_000, 500_000))
+def test_large_inputs_get_a_clear_error_or_articles(ending, parts, size):
+    """Up to 500 KB of repeated markup pieces (the random inputs above stop at 2,000 bytes)."""
+    unit = b"".join(parts) or b"x"
+    assert_clear(read(ending, (unit * (size // len(unit) + 1))[:size]))
+
+
 @pytest.mark.parametrize("ending", ENDINGS)
 @FUZZ
 @given(data=st.data())

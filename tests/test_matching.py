@@ -33,9 +33,11 @@ def varied_records(prefix: str, count: int, seed: int) -> list[dict]:
     records = []
     for n in range(count):
         body = " ".join(rng.choice(WORDS, size=int(rng.integers(5, 120))))
+        if n % 5 == 0:  # a place for the entity extractor to find, and the places facet to hold
+            body += ". The tankers waited in Rotterdam."
         title = " ".join(rng.choice(WORDS, size=int(rng.integers(2, 6))))
         records.append({"id": f"{prefix}{n}", "title": title, "body": body, "date": f"2024-0{1 + n % 9}-15",
-                        "source": ["Wire", "Daily"][n % 2], "places": ["Rotterdam"] if n % 5 == 0 else []})
+                        "source": ["Wire", "Daily"][n % 2]})
     return records
 
 
@@ -73,6 +75,7 @@ def test_the_fixture_has_segments_and_deletions(segmented):
 def test_same_documents_and_scores_as_whoosh(segmented, text):
     fast, whoosh = fast_and_whoosh(segmented, text)
     assert fast.docs.tolist() == whoosh.docs.tolist()
+    assert len(fast.docs) > 0 or "nothingmatches" in text
     np.testing.assert_allclose(fast.scores, whoosh.scores, rtol=1e-9)
 
 
@@ -89,8 +92,8 @@ def test_facet_filters_select_the_same_documents(segmented):
     searcher = segmented.searcher()
     for field, values in {"source": ("Wire",), "places": ("rotterdam", "Nowhere")}.items():
         query = filter_query(field, values)
-        assert searcher._query_matcher.matches(query).docs.tolist() == \
-            sorted(searcher._searcher.docs_for_query(query))
+        docs = searcher._query_matcher.matches(query).docs.tolist()
+        assert docs == sorted(searcher._searcher.docs_for_query(query)) and len(docs) >= 32
 
 
 def test_queries_it_does_not_evaluate_go_through_whoosh(segmented):
