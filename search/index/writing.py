@@ -95,7 +95,7 @@ class ParallelWriter(DurableCommit, MpWriter):
 
     def _check_workers(self) -> None:
         """Raise when a writer process has stopped: its error (OSError) when it sent one."""
-        stopped = [task.exitcode for task in self.tasks if task.exitcode is not None]
+        stopped = [task.exitcode for task in self.tasks if task.exitcode]  # 0: finished its share normally
         if stopped:
             self._raise_worker_failure()
             self._abandon_jobs()
