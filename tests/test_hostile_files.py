@@ -242,3 +242,12 @@ def test_a_full_disk_leaves_the_index_as_it_was_and_the_next_run_works(small_dis
     story(small / "two.txt", "Two story")
     assert index_paths(store, [small], entities=False).added == 1
     assert titles(store) == ["One story", "Two story"]
+
+
+def test_a_page_of_very_many_elements_gets_the_linear_extraction(monkeypatch):
+    monkeypatch.setattr(html, "MAX_EXTRACTOR_ELEMENTS", 20)
+    page = ("<html><body><nav><p>Menu</p></nav><article><h1>Harbour news</h1><p>Ships <b>waited</b>.</p>"
+            "<!-- a comment --><ul><li><p>One item</p></li></ul><aside><p>Related</p></aside>"
+            + "<span>x</span>" * 30 + "<p>Last word.</p></article><footer><p>Footer</p></footer></body></html>")
+    (article,) = list(read_entries(SourceFile("/x/p.html", "p.html", page.encode()), html))
+    assert article.body == "Harbour news\n\nShips waited.\n\nOne item\n\nLast word."
