@@ -30,6 +30,7 @@ from search.watching import FolderWatcher, WatchBatch
 EXIT_FATAL, EXIT_USAGE, EXIT_PARTIAL = 1, 2, 3
 _MARK = re.compile(r"<mark>(.*?)</mark>", re.DOTALL)  # one group: split() keeps the marked text
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+_C1 = re.compile(r"[\x7f-\x9f]")
 
 
 def json_option(command: Callable) -> Callable:
@@ -51,7 +52,9 @@ def no_entities_option(command: Callable) -> Callable:
 
 
 def print_json(data: dict) -> None:
-    click.echo(json.dumps(data, ensure_ascii=False, indent=2))
+    """One JSON document; C1 control characters escaped too (JSON escapes only C0 ones), so that
+    printing it on a terminal sends no command."""
+    click.echo(_C1.sub(lambda match: f"\\u{ord(match.group()):04x}", json.dumps(data, ensure_ascii=False, indent=2)))
 
 
 class Context:
@@ -143,13 +146,14 @@ def index(context: Context, paths: tuple[Path, ...], rebuild: bool, dry_run: boo
     except KeyboardInterrupt:
         fail("interrupted; the index is as it was before this run", 130)
     if report.recovered and not quiet:
-        click.echo(f"note: {report.recovered}; its unfinished work was set aside and this run completed it", err=True)
+        click.echo(terminal_text(f"note: {report.recovered}; its unfinished work was set aside and this run "
+                                 "completed it"), err=True)
     if as_json:
         print_json(report.to_dict())
     else:
         if dry_run:
             for change in report.changes:
-                click.echo(f"{change.action:<7} {change.shown}")
+                click.echo(terminal_text(f"{change.action:<7} {change.shown}"))
         if not quiet:
             _print_notes(report)
         click.echo(report.summary())
@@ -199,8 +203,8 @@ def watch(context: Context, paths: tuple[Path, ...], interval: float, poll: bool
     def log(batch: WatchBatch) -> None:
         if batch.changed and not (quiet and not batch.report.errors and not batch.error):
             what = f"not indexed this time: {batch.error}" if batch.error else batch.report.summary()
-            click.echo(f"{datetime.now():%Y-%m-%d %H:%M:%S} {what} ({batch.seconds:.1f} s{_waiting(batch.waiting)})",
-                       err=True)
+            click.echo(terminal_text(f"{datetime.now():%Y-%m-%d %H:%M:%S} {what} "
+                                     f"({batch.seconds:.1f} s{_waiting(batch.waiting)})"), err=True)
             _print_notes(batch.report)
 
     watcher = FolderWatcher(IndexStore(context.location), paths, interval=interval, entities=not no_entities,

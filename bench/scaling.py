@@ -86,6 +86,8 @@ CASES: dict[str, tuple[Callable[[int], object], Callable[[object], object], int]
     "html: page": (page, read("p.html"), 4_000),
     "html.gz: page": (lambda n: gzip.compress(page(n)), read("p.html.gz"), 4_000),
     "html: page of over 10,000 elements": (page, read("p.html"), 12_000),
+    "html.gz: thousands of members": (lambda n: gzip.compress(page(10)) + gzip.compress(b"") * n,
+                                      read("p.html.gz"), 100_000),
     "sgml: unclosed stories": (lambda n: b'<REUTERS NEWID="1">' * n, read("r.sgm"), 100_000),
     "sgml: unclosed elements": (lambda n: b'<REUTERS NEWID="1"><DATE>26-FEB-1987</DATE><TEXT>' + b"<TITLE>x" * n
                                 + b"</TEXT></REUTERS>", read("r.sgm"), 100_000),

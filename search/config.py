@@ -37,7 +37,7 @@ def lock_wait() -> float:
 
 def max_file_bytes() -> int:
     """The largest file the indexer reads: $NEWS_SEARCH_MAX_FILE_MB megabytes, else 256."""
-    return int(_number(MAX_FILE_ENV, DEFAULT_MAX_FILE_MB) * 2**20)
+    return max(1, int(_number(MAX_FILE_ENV, DEFAULT_MAX_FILE_MB) * 2**20))
 
 
 def search_time_limit() -> float:

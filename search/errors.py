@@ -1,4 +1,5 @@
 """Exceptions the library raises for problems a user can fix."""
+from pathlib import Path
 
 
 class NewsSearchError(Exception):
@@ -14,7 +15,8 @@ class IndexDamagedError(NewsSearchError):
 
     @classmethod
     def of_file(cls, path, error: Exception) -> "IndexDamagedError":
-        return cls(f"the index file {path} is damaged ({type(error).__name__}: {error}); "
+        what = f"a file of the index at {path}" if Path(path).is_dir() else f"the index file {path}"
+        return cls(f"{what} is damaged ({type(error).__name__}: {error}); "
                    "`news-search index --rebuild PATH...` builds the index again from the articles")
 
 

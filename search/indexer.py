@@ -16,7 +16,7 @@ from typing import Protocol
 from .config import aliases_file, max_file_bytes
 from .entities import Aliases, EntityExtractor, KeepEntities, entity_fingerprint
 from .errors import NewsSearchError
-from .files import path_text
+from .files import path_text, shown_key
 from .index.store import IndexStore
 from .index.writing import Batch
 from .manifest import Manifest
@@ -147,7 +147,7 @@ def _plan(found: dict[str, FoundFile], held: set[str], manifest: Manifest, roots
             changes.append(Change("update", key, file.shown))
     for key in sorted(manifest.files):
         if key not in found and key not in held and in_scope(key, roots):
-            changes.append(Change("remove", key, _shown_key(key)))
+            changes.append(Change("remove", key, shown_key(key)))
     return changes
 
 
@@ -157,12 +157,6 @@ def _unchanged(file: FoundFile, record, manifest: Manifest) -> bool:
     if same is not None and same != record:
         manifest.files[file.key] = same
     return same is not None
-
-
-def _shown_key(key: str) -> str:
-    """A file key (an absolute path) as users see paths: relative to the working folder when inside it."""
-    cwd = path_text(Path.cwd())
-    return key[len(cwd) + 1:] if key.startswith(cwd.rstrip(os.sep) + os.sep) else key
 
 
 def _apply(batch: Batch, changes: list[Change], to_read: list[FoundFile], manifest: Manifest,

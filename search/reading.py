@@ -11,7 +11,7 @@ from dataclasses import dataclass, replace
 
 from .article import Article
 from .config import MAX_FILE_ENV, max_file_bytes
-from .files import FileTooLargeError, read_at_most, sha256_of_file
+from .files import FileTooLargeError, open_found, read_at_most, sha256_of_file
 from .manifest import FileRecord
 from .readers import Reader, ReadError, SourceFile, read_entries, reader_by_ending, reader_for
 from .scanning import FoundFile
@@ -34,10 +34,10 @@ def read_file(file: FoundFile) -> FileOutcome:
     """Read one file; problems with single entries are reported while the rest of it is kept."""
     limit = max_file_bytes()
     try:
-        data = read_at_most(file.path, limit)
+        data = read_at_most(file.path, limit, file.identity)
     except FileTooLargeError as error:
         return FileOutcome(None, [], [too_large(file.shown, error.size, limit)])
-    except OSError as error:
+    except OSError as error:  # FileChangedError included: it is read again on the next run
         return FileOutcome(None, [], [ReadError(file.shown, f"cannot be read: {error.strerror}")])
     reader = reader_for(file.path, data)
     articles: list[Article] = []
@@ -73,11 +73,11 @@ def unchanged_on_disk(file: FoundFile, record: FileRecord) -> FileRecord | None:
     if file.size > limit:
         return None
     try:
-        with open(file.path, "rb") as handle:
+        with open_found(file.path, file.identity) as handle:
             head = handle.read(SNIFF_BYTES)
         if record.reader != reader_label(reader_for(file.path, head)):
             return None
-        if sha256_of_file(file.path, limit) != record.sha256:
+        if sha256_of_file(file.path, limit, file.identity) != record.sha256:
             return None
     except (OSError, FileTooLargeError):
         return None
@@ -85,8 +85,12 @@ def unchanged_on_disk(file: FoundFile, record: FileRecord) -> FileRecord | None:
 
 
 def too_large(shown: str, size: int, limit: int) -> ReadError:
-    return ReadError(shown, f"the file is {size / 2**20:,.0f} MB, over the limit of {limit / 2**20:,.0f} MB "
-                            f"per file (set {MAX_FILE_ENV} to raise it)")
+    return ReadError(shown, f"the file is {_amount(size)}, over the limit of {_amount(limit)} per file "
+                            f"(set {MAX_FILE_ENV} to raise it)")
+
+
+def _amount(size: int) -> str:
+    return f"{size / 2**20:,.1f} MB" if size >= 2**20 else f"{size:,} bytes"
 
 
 def reader_label(reader: Reader) -> str:

@@ -19,13 +19,15 @@ from .readers import ReadError, handles
 
 @dataclass(frozen=True)
 class FoundFile:
-    """A file to index: its key, the path to read it at, the path users see, and its size and time."""
+    """A file to index: its key, the path to read it at, the path users see, its size and time, and
+    its device and inode (reading checks it is still the same file)."""
 
     key: str
     path: Path
     shown: str
     size: int
     mtime_ns: int
+    identity: tuple[int, int] | None = None
 
 
 def resolved(path: Path) -> Path:
@@ -41,6 +43,9 @@ def find_files(roots: list[Path], errors: list[ReadError],
     scope = [resolved(root) for root in roots]
     seen: set[str] = set()
     for root in roots:
+        if not root.is_dir() and not root.is_file():
+            errors.append(ReadError(shown_path(root), "neither a regular file nor a folder; not read"))
+            continue
         candidates = [root] if root.is_file() else _walk(root, scope, errors, skipped)
         for path in candidates:
             target = resolved(path)
@@ -53,7 +58,7 @@ def find_files(roots: list[Path], errors: list[ReadError],
             except OSError as error:
                 errors.append(ReadError(shown_path(path), f"cannot be read: {error.strerror}"))
                 continue
-            yield FoundFile(key, target, shown_path(path), stat.st_size, stat.st_mtime_ns)
+            yield FoundFile(key, target, shown_path(path), stat.st_size, stat.st_mtime_ns, (stat.st_dev, stat.st_ino))
 
 
 def in_scope(key: str, roots: list[Path]) -> bool:

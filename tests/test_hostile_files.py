@@ -18,7 +18,7 @@ from search.entities import model
 from search.errors import IndexDamagedError
 from search.index.writing import Batch
 from search.readers import ReadError, SourceFile, html, read_entries, reader_for
-from search.scanning import FoundFile
+from search.scanning import FoundFile, find_files
 from search.watching import FolderWatcher
 
 from .conftest import write_jsonl
@@ -51,6 +51,38 @@ def test_a_file_name_that_is_not_utf8_is_indexed_and_shown_escaped(store, articl
     index.close()
     assert index_paths(store, [articles_dir], entities=False).unchanged == 2
     assert FolderWatcher(store, [articles_dir], interval=60, entities=False).tick().error is None
+
+
+def test_two_names_never_share_a_key(store, articles_dir):
+    story(Path(os.fsdecode(bytes(articles_dir) + b"/bad\xff.txt")), "Zebra story")
+    story(articles_dir / "bad\\xff.txt", "Llama story")  # a name that reads like the escaped one
+    assert index_paths(store, [articles_dir], entities=False).added == 2
+    assert titles(store) == ["Llama story", "Zebra story"]
+
+
+def test_a_file_swapped_for_a_pipe_or_another_file_after_the_scan_is_not_read(tmp_path, articles_dir):
+    path = story(articles_dir / "wire.txt", "Wire story")
+    (found,) = list(find_files([articles_dir], []))
+    path.unlink()
+    os.mkfifo(path)  # opening a pipe to read waits for a writer: forever
+    outcome = reading.read_file(found)
+    assert outcome.record is None and "no longer the regular file" in outcome.problems[0].message
+    path.unlink()
+    story(tmp_path / "outside.txt", "Outside story")
+    path.symlink_to(tmp_path / "outside.txt")
+    assert "became a link" in reading.read_file(found).problems[0].message
+    path.unlink()
+    story(path, "Another file")  # a new file (inode) under the old name
+    assert "no longer the regular file" in reading.read_file(found).problems[0].message
+
+
+def test_a_working_folder_deleted_under_a_run_does_not_stop_it(store, tmp_path, articles_dir, monkeypatch):
+    story(articles_dir / "one.txt", "One story")
+    gone = tmp_path / "gone"
+    gone.mkdir()
+    monkeypatch.chdir(gone)
+    gone.rmdir()
+    assert index_paths(store, [articles_dir], entities=False).added == 1
 
 
 def test_an_article_longer_than_the_models_limit_is_read_in_pieces(store, articles_dir, monkeypatch):
@@ -131,7 +163,7 @@ def test_the_size_limit_holds_for_indexed_files_that_grow(store, articles_dir, m
     monkeypatch.setattr(reading, "sha256_of_file", lambda *args: hashed.append(args) or "")
     report = index_paths(store, [articles_dir], entities=False)
     assert (report.failed, hashed) == (1, [])  # reported without being read or hashed
-    assert "over the limit of 0 MB per file" in report.errors[0].message
+    assert "over the limit of 10,485 bytes per file" in report.errors[0].message
     assert titles(store) == ["Growing story"]  # the indexed version stays
 
 

@@ -12,10 +12,12 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from click.testing import CliRunner
+from whoosh import query as wq
 
 from cli import cli
 from search import Article, IndexStore, NewsIndex, NewsSearchError, SearchRequest, index_paths
 from search.index import searching
+from search.index.query import TimedReader
 from search.index.schema import text_analyzer
 from search.index.snippets import SCANNED_CHARS, SnippetMaker
 from search.index.writing import Batch
@@ -74,7 +76,7 @@ def test_too_many_filter_values_are_refused(client):
 
 
 @pytest.mark.parametrize("query", ['author:"smith"', "oil|foo:bar", 'date:"2020"', '"oil prices', "oil NOT",
-                                   "title: oil", "oil~"])
+                                   "title: oil", "oil~", "NOT NOT oil", "oil NOT NOT gas"])
 def test_malformed_queries_are_400_with_the_reason(client, query):
     response = client.get("/api/search", query_string={"q": query})
     assert response.status_code == 400 and "STORED" not in response.get_json()["error"]
@@ -173,3 +175,44 @@ def test_the_servers_own_refusals_carry_the_security_headers(index_root, request
     assert head.split()[1] == status
     for name, value in SECURITY_HEADERS.items():
         assert f"{name}: {value}" in head
+
+
+def test_pattern_expansion_checks_the_time_as_it_walks_the_terms(tmp_path):
+    folder = tmp_path / "words"
+    folder.mkdir()
+    words = " ".join(f"a{n:05d}" for n in range(3000))
+    write_jsonl(folder / "w.jsonl", [{"id": "w", "title": "Words", "body": words}])
+    store = IndexStore(tmp_path / "wordindex")
+    index_paths(store, [folder], entities=False)
+    index = NewsIndex(store.root)
+    calls = []
+    terms = TimedReader(index.searcher()._searcher.reader(), lambda: calls.append(1))
+    assert list(wq.Wildcard("body", "a*zz").expanded_terms(terms)) == []  # matches nothing, walks 3,000 terms
+    assert len(calls) >= 3000 // 256
+    index.close()
+
+
+def test_a_query_of_too_many_patterns_is_refused(client):
+    query = " OR ".join(f"oil{n}*" for n in range(11))
+    response = client.get("/api/search", query_string={"q": query})
+    assert response.status_code == 400 and "11 prefixes, wildcards and ranges; the limit is 10" in response.get_json()["error"]
+
+
+def test_a_damaged_segment_is_named_not_a_traceback(index_root):
+    next((index_root / "current").glob("*.trm")).write_bytes(b"\x96\xaa\xbfB" * 25)
+    result = CliRunner().invoke(cli, ["--index", str(index_root), "search", "oil"])
+    assert result.exit_code == 1 and "is damaged" in result.stderr and "--rebuild" in result.stderr
+    assert create_app({"INDEX": str(index_root), "TESTING": True}).test_client().get("/api/search?q=oil").status_code == 503
+
+
+def test_file_names_and_a_lock_holder_print_no_control_characters(tmp_path):
+    folder = tmp_path / "esc"
+    folder.mkdir()
+    (folder / "x\x1b]0;PWNED\x07y.txt").write_text("Title\n\nBody words.\n")
+    index = tmp_path / "index"
+    index.mkdir()
+    (index / "write.lock").write_text('{"pid": 1, "command": "x\\u001b]0;PWNED\\u0007"}')
+    output = CliRunner().invoke(cli, ["--index", str(index), "index", str(folder), "--dry-run"]).output
+    assert "PWNED" in output and "\x1b" not in output and "\x07" not in output
+    (index / "write.lock").write_text("1")  # JSON, but not an object
+    assert CliRunner().invoke(cli, ["--index", str(index), "index", str(folder), "--no-entities"]).exit_code == 0

@@ -184,10 +184,10 @@ def test_unreadable_files_are_reported_and_the_rest_indexed(store, articles_dir,
     make_folder(articles_dir)
     real_read = reading.read_at_most
 
-    def read_at_most(path, limit):
+    def read_at_most(path, limit, identity):
         if path.name == "one.txt":
             raise PermissionError(13, "Permission denied", str(path))
-        return real_read(path, limit)
+        return real_read(path, limit, identity)
 
     monkeypatch.setattr(reading, "read_at_most", read_at_most)
     report = index_paths(store, [articles_dir])
@@ -398,7 +398,7 @@ def test_a_file_over_the_size_limit_is_reported_and_the_rest_indexed(store, arti
     report = index_paths(store, [articles_dir], entities=False)
     assert counts(report) == (3, 0, 0, 0, 1)
     assert [error.message for error in report.errors] == [
-        "the file is 2 MB, over the limit of 1 MB per file (set NEWS_SEARCH_MAX_FILE_MB to raise it)"]
+        "the file is 2.3 MB, over the limit of 1.0 MB per file (set NEWS_SEARCH_MAX_FILE_MB to raise it)"]
 
 
 def test_huge_text_files_are_indexed_in_bounded_time_with_their_text_cut(store, articles_dir):
@@ -469,6 +469,6 @@ def test_a_run_with_nothing_to_do_commits_nothing_but_remembers_touched_files(st
     assert counts(index_paths(store, [articles_dir])) == (0, 0, 0, 3, 0)
     assert store.open().latest_generation() == commit
     hashed = []
-    monkeypatch.setattr(reading, "sha256_of_file", lambda path, limit: hashed.append(path) or "")
+    monkeypatch.setattr(reading, "sha256_of_file", lambda path, *args: hashed.append(path) or "")
     assert counts(index_paths(store, [articles_dir])) == (0, 0, 0, 3, 0)
     assert hashed == []  # the new time was recorded: no file had to be read again

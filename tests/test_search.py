@@ -127,8 +127,16 @@ def test_browse_snippet_is_the_escaped_lead(newsroom):
     ({"query": " ".join(["oil"] * 10_000)}, "the limit is 2000"),
     ({"date_to": "9999-12"}, None),  # the last month there is: answered, not "year 10000 is out of range"
     ({"query": '"unclosed'}, "unclosed quote"),
-    ({"query": "title:"}, "nothing follows 'title:'"),
-    ({"query": "title: oil"}, "nothing follows 'title:'"),
+    ({"query": "title:"}, "'title:' must be followed at once by a word"),
+    ({"query": "title: oil"}, "'title:' must be followed at once by a word"),
+    ({"query": "oil title:~2"}, "'title:' must be followed at once by a word"),
+    ({"query": "title:title:oil"}, "a field inside a field"),
+    ({"query": "oil AND(prices)"}, "put spaces around AND"),
+    ({"query": "(oil)OR gas"}, "put spaces around OR"),
+    ({"query": "oil -gas"}, "write NOT before it"),
+    ({"query": "(oil)~2"}, "fuzzy matching is not supported"),
+    ({"query": "[a TO"}, "unclosed range"),
+    ({"query": "NOT NOT oil"}, "write NOT once"),
     ({"query": "((("}, "opens a parenthesis it never closes"),
     ({"query": "oil)"}, "closes a parenthesis it never opened"),
     ({"query": "AND"}, "AND needs a word or phrase"),
@@ -152,6 +160,7 @@ def test_quoted_field_like_words_are_searched_as_text(newsroom):
 
 
 @pytest.mark.parametrize("query, expected", [
+    ("Title:oil", 3), ("Exclusive: oil", 0), ("oil AND NOT gas", 2),  # field names in any case; "name: " is a word
     ("*", 5), ("title:*", 5),                       # Whoosh's own "every article"
     ('"oil prices"~3', 1), ("oil^2", 3),             # proximity and boost
     ("body:[gas TO grain]", 3),                     # a range of words (gas, grain)

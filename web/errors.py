@@ -27,10 +27,10 @@ def init_app(app: Flask) -> None:
 
 
 def _index_unavailable(error: NewsSearchError):
-    # The index cannot be read (damaged, or replaced while it was being opened): the operator's
-    # business, and the log says which file; the client learns it may try again later.
+    # The index cannot be used (damaged, replaced while it was being opened, or a bad setting): the
+    # operator's business, and the log says what; the client learns it may try again later.
     current_app.logger.error("the index could not be searched: %s", error)
-    return _respond(503, "the search index cannot be read at the moment; try again later")
+    return _respond(503, "the search index cannot be used at the moment; try again later")
 
 
 def _unexpected(error: Exception):

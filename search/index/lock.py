@@ -78,9 +78,9 @@ class WriteLock:
     def holder(self) -> str:
         """Who holds the lock, as the holder recorded it."""
         try:
-            info = json.loads(self.path.read_text() or "{}")
+            info = json.loads(self.path.read_text(errors="replace") or "{}")
         except (OSError, ValueError):
             info = {}
-        if not info:
+        if not isinstance(info, dict) or not info:
             return "another process"
         return f"pid {info.get('pid')} on {info.get('host')} ({info.get('command')}, since {info.get('since')})"

@@ -27,6 +27,8 @@ from whoosh.collectors import TimeLimitCollector
 from whoosh.matching.wrappers import FilterMatcher
 from whoosh.util.numeric import byte_to_length
 
+from .query import TimedReader
+
 # Field lengths are stored as one byte each; this decodes them. Whoosh scores a
 # stored 0 as length 1.
 _LENGTH_OF_BYTE = np.array([byte_to_length(byte) if byte else 1 for byte in range(256)], dtype=np.float64)
@@ -202,7 +204,7 @@ class QueryMatcher:
         (1,024 words or more, or three or more in an index of up to 5,000 documents)
         a constant-score expansion scores 1 per match instead of BM25F.
         """
-        words = [text for _, text in query.expanded_terms(self.postings.reader)]
+        words = [text for _, text in query.expanded_terms(TimedReader(self.postings.reader, self._check_time))]
         terms = []
         for word in words:
             self._check_time()

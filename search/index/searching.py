@@ -22,6 +22,7 @@ from .columns import Columns
 from .facets import all_facets, within_dates
 from .matching import Matches, OutOfTime, PostingReader, QueryMatcher, Unsupported, whoosh_matches
 from .query import (
+    TimedReader,
     check_patterns,
     filter_query,
     highlight_terms,
@@ -30,7 +31,7 @@ from .query import (
 )
 from .schema import from_stored
 from .snippets import SnippetMaker
-from .store import IndexStore
+from .store import IndexStore, whoosh_file_errors
 
 
 @dataclass(frozen=True)
@@ -87,7 +88,8 @@ class IndexSearcher:
     def search(self, request: SearchRequest) -> SearchResult:
         deadline = time.monotonic() + self._time_limit
         user_query = parse_query(self._parser, request.query)
-        check_patterns(user_query, self._searcher.reader())
+        terms = TimedReader(self._searcher.reader(), lambda: self._check_time(deadline))
+        check_patterns(user_query, terms)
         matches = self._matches(user_query, deadline)
         selection = self._select(matches.docs, request, deadline)
         self._check_time(deadline)
@@ -99,7 +101,7 @@ class IndexSearcher:
         else:
             ranked = [(doc, None) for doc in self._by_date(docs, wanted, newest=request.effective_sort == "newest")]
         page = ranked[(request.page - 1) * request.per_page: wanted]
-        snippets = SnippetMaker(self._body_analyzer, highlight_terms(user_query, self._searcher.reader()))
+        snippets = SnippetMaker(self._body_analyzer, highlight_terms(user_query, terms))
         facet_docs = {field: selection.matches(leaving_out=field) for field in selection.filters} \
             if request.facets_leave_own_filter_out else {}
         return SearchResult(
@@ -218,11 +220,15 @@ class NewsIndex:
         for _ in range(attempts - 1):
             generation = self.store.current_generation()
             try:
-                return IndexSearcher(self.store, self._shared_columns)
+                return self._new_searcher(generation)
             except (NewsSearchError, OSError):
                 if self.store.current_generation() == generation:
                     raise
-        return IndexSearcher(self.store, self._shared_columns)
+        return self._new_searcher(self.store.current_generation())
+
+    def _new_searcher(self, generation: Path) -> IndexSearcher:
+        with whoosh_file_errors(generation):
+            return IndexSearcher(self.store, self._shared_columns)
 
     def _shared_columns(self, reader, directory: Path) -> Columns:
         """One copy of the newest index state's arrays for all threads (they are read-only)."""
@@ -233,13 +239,19 @@ class NewsIndex:
             return self._columns[1]
 
     def search(self, request: SearchRequest) -> SearchResult:
-        return self.searcher().search(request)
+        searcher = self.searcher()
+        with whoosh_file_errors(searcher.generation):
+            return searcher.search(request)
 
     def article(self, article_id: str) -> Article | None:
-        return self.searcher().article(article_id)
+        searcher = self.searcher()
+        with whoosh_file_errors(searcher.generation):
+            return searcher.article(article_id)
 
     def stats(self) -> IndexStats:
-        return self.searcher().stats()
+        searcher = self.searcher()
+        with whoosh_file_errors(searcher.generation):
+            return searcher.stats()
 
     def close(self) -> None:
         current = getattr(self._local, "searcher", None)

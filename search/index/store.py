@@ -15,6 +15,9 @@ from __future__ import annotations
 import os
 import re
 import shutil
+import traceback
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from whoosh import index as whoosh_index
@@ -26,6 +29,21 @@ from .lock import WriteLock
 from .schema import build_schema
 
 _GENERATION = re.compile(r"^g(\d{6})$")
+
+
+@contextmanager
+def whoosh_file_errors(directory: Path) -> Iterator[None]:
+    """Report an error raised inside Whoosh while it reads the files of `directory` (a damaged
+    segment: FileFormatError, struct.error, "Block tag error"…) as IndexDamagedError."""
+    try:
+        yield
+    except NewsSearchError:
+        raise
+    except Exception as error:
+        innermost = traceback.extract_tb(error.__traceback__)[-1].filename
+        if f"{os.sep}whoosh{os.sep}" not in innermost:
+            raise
+        raise IndexDamagedError.of_file(directory, error) from error
 
 
 def _newest_toc(directory: Path) -> Path:
