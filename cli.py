@@ -320,7 +320,8 @@ def show(context: Context, article_id: str, as_json: bool) -> None:
         return
     data = article.to_dict()
     click.echo(click.style(terminal_text(article.title), bold=True))
-    lines = [f"{name:>12}: {data[name]}" for name in ("date", "source", "distributor", "url", "path", "id") if data[name]]
+    fields = ("date", "source", "distributor", "url", "path", "id")
+    lines = [f"{name:>12}: {data[name]}" for name in fields if data[name]]
     lines += [f"{name:>12}: {', '.join(data[name])}" for name in ("people", "orgs", "places") if data[name]]
     lines += [f"{name:>12}: {', '.join(values)}" for name, values in data["labels"].items()]
     click.echo(terminal_text("\n".join([*lines, "", article.body])))
@@ -360,8 +361,8 @@ def serve(context: Context, host: str, port: int, threads: int) -> None:
     try:
         server = make_server(create_app({"INDEX": str(context.location)}), host=host, port=port, threads=threads)
     except OSError as error:
-        fail(f"cannot serve on {host}:{port}: {error.strerror or error}"
-             + (" (another program uses that port; choose another with --port)" if error.errno == errno.EADDRINUSE else ""))
+        busy = " (another program uses it; choose another with --port)" if error.errno == errno.EADDRINUSE else ""
+        fail(f"cannot serve on {host}:{port}: {error.strerror or error}{busy}")
     click.echo(f"Serving {context.location} on http://{host}:{port}/ (Ctrl-C to stop)", err=True)
     try:
         server.run()

@@ -57,7 +57,8 @@ def _number(variable: str, default: float, *, zero_allowed: bool = False) -> flo
         value = math.nan
     if not math.isfinite(value) or value < 0 or (value == 0 and not zero_allowed) or value > 1e9:
         bound = "0 or more" if zero_allowed else "more than 0"
-        raise NewsSearchError(f"{variable}={text!r} is not a usable setting: give a number {bound}, such as {default:g}")
+        raise NewsSearchError(f"{variable}={text!r} is not a usable setting: "
+                              f"give a number {bound}, such as {default:g}")
     return value
 
 

@@ -8,6 +8,7 @@ from .readers import ReadError
 
 Action = Literal["add", "update", "remove"]
 _DONE = {"add": "added", "update": "updated", "remove": "removed"}
+_FILE_COUNTS = ("added", "updated", "removed", "unchanged", "failed")
 
 
 @dataclass(frozen=True)
@@ -44,7 +45,7 @@ class IndexReport:
         setattr(self, name, getattr(self, name) + 1)
 
     def to_dict(self) -> dict:
-        data = {name: getattr(self, name) for name in ("added", "updated", "removed", "unchanged", "failed", "articles")}
+        data = {name: getattr(self, name) for name in (*_FILE_COUNTS, "articles")}
         data["errors"] = [error.to_dict() for error in self.errors]
         data["skipped"] = [error.to_dict() for error in self.skipped]
         if self.dry_run:
@@ -58,7 +59,7 @@ class IndexReport:
         if self.dry_run:
             return (f"Dry run: {self.added} to add, {self.updated} to update, {self.removed} to remove, "
                     f"{self.unchanged} unchanged{skipped}; nothing was written")
-        counts = ", ".join(f"{getattr(self, name)} {name}" for name in ("added", "updated", "removed", "unchanged", "failed"))
+        counts = ", ".join(f"{getattr(self, name)} {name}" for name in _FILE_COUNTS)
         return (f"Files: {counts}{skipped}; {plural(self.articles, 'article')} indexed, "
                 f"{plural(len(self.errors), 'problem')} reported")
 

@@ -58,7 +58,8 @@ def load_model():
 def find_mentions(nlp, texts: Iterable[str]) -> list[list[Mention]]:
     """The mentions in each text, in order; long texts are read in pieces, offsets stay the text's."""
     texts = list(texts)
-    pieces = [(number, offset, piece) for number, text in enumerate(texts) for offset, piece in text_pieces(text, PIECE_CHARS)]
+    pieces = [(number, offset, piece) for number, text in enumerate(texts)
+              for offset, piece in text_pieces(text, PIECE_CHARS)]
     found: list[list[Mention]] = [[] for _ in texts]
     docs = nlp.pipe((piece for _, _, piece in pieces), batch_size=BATCH_SIZE)
     for (number, offset, _), doc in zip(pieces, docs, strict=True):

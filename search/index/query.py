@@ -28,7 +28,8 @@ _FIELD_REFERENCE = re.compile(r"(?<!\w)(\w+):(?=(.?))", re.DOTALL)  # the name, 
 _VALUE_START = re.compile(r'[\w("\[{*\']')
 _FUZZY = re.compile(r"([\w)\]}]+)~")
 _MINUS = re.compile(r"(?:^|(?<=[\s(]))-(?=[\w\"(])")
-_GLUED_OPERATOR = re.compile(r'(?<=[()"\]])(AND|OR|NOT|ANDNOT|ANDMAYBE)(?!\w)|(?<!\w)(AND|OR|NOT|ANDNOT|ANDMAYBE)(?=[()"\[])')
+_GLUED_OPERATOR = re.compile(r'(?<=[()"\]])(AND|OR|NOT|ANDNOT|ANDMAYBE)(?!\w)'
+                             r'|(?<!\w)(AND|OR|NOT|ANDNOT|ANDMAYBE)(?=[()"\[])')
 _TOKEN = re.compile(r"[()]|[^\s()]+")
 _BINARY = {"AND", "OR", "ANDNOT", "ANDMAYBE"}
 _OPERATORS = {*_BINARY, "NOT"}
@@ -83,7 +84,8 @@ def _check_fields(outside: str) -> None:
         if name not in _KNOWN:
             if not following or following.isspace():
                 continue
-            hint = "filter dates with from and to" if name == "date" else f'put "{name}:" in quotes to search for it as words'
+            hint = ("filter dates with from and to" if name == "date"
+                    else f'put "{name}:" in quotes to search for it as words')
             raise QuerySyntaxError(f"unknown field {name!r} in the query; fields are {', '.join(sorted(_KNOWN))} "
                                    f"({hint})")
         if not following or not _VALUE_START.match(following):
@@ -168,7 +170,8 @@ def check_patterns(whoosh_query: wq.Query, reader) -> None:
     patterns = [leaf for leaf in whoosh_query.leaves() if isinstance(leaf, (wq.PatternQuery, wq.TermRange))]
     written = {getattr(leaf, "text", None) or (leaf.start, leaf.end) for leaf in patterns}  # not once per field
     if len(written) > MAX_PATTERNS:
-        raise QuerySyntaxError(f"the query has {len(written)} prefixes, wildcards and ranges; the limit is {MAX_PATTERNS}")
+        raise QuerySyntaxError(f"the query has {len(written)} prefixes, wildcards and ranges; "
+                               f"the limit is {MAX_PATTERNS}")
     for leaf in patterns:
         if isinstance(leaf, wq.TermRange):
             shown = f"[{leaf.start or ''} TO {leaf.end or ''}]"

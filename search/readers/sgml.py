@@ -104,7 +104,8 @@ def _article(source: SourceFile, attributes: str, markup: str, line: int) -> Ent
     if not title:
         return ReadError(source.path, f"story NEWID={newid} has neither title nor text", line)
 
-    labels = {name: tuple(clean_line(_unescape(value)) for _, _, value in elements("D", _element(name.upper(), markup) or ""))
+    labels = {name: tuple(clean_line(_unescape(value))
+                          for _, _, value in elements("D", _element(name.upper(), markup) or ""))
               for name in LABELS}
     if dateline:
         labels["dateline"] = (dateline,)
