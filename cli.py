@@ -128,7 +128,8 @@ def index(context: Context, paths: tuple[Path, ...], rebuild: bool, dry_run: boo
     from under a PATH are removed. Files are read as plain text (.txt), JSON Lines
     (.jsonl), CSV (.csv), web pages (.html, .htm, .html.gz) or newswire SGML
     (.sgm); a named file of another ending
-    is recognised by its content.
+    is recognised by its content. In folders, links to files outside the PATHs
+    are not followed (reported as skipped).
 
     Exit status: 0 all indexed, 3 some files or entries had problems (the rest
     is indexed), 1 nothing could be done, 2 usage error.
@@ -192,7 +193,8 @@ def watch(context: Context, paths: tuple[Path, ...], interval: float, poll: bool
     """Index PATHs now, then again whenever files under them are added, changed or removed.
 
     Bursts of changes are indexed together, one log line per batch on stderr; a
-    file still being written waits until it stops changing. The write lock is
+    file still being written waits until it stops changing, and a file that
+    cannot be indexed is reported once, then tried again when it changes. The write lock is
     held only while a batch is written, so `index` and searches go on meanwhile.
     Stop with Ctrl-C.
 

@@ -11,8 +11,10 @@ import time
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 
-from search import IndexStore, NewsIndex, NewsSearchError, SearchRequest, index_paths, reading
+from cli import cli
+from search import IndexStore, NewsIndex, NewsSearchError, SearchRequest, index_paths, indexer, reading
 from search.article import Article
 from search.entities import model
 from search.errors import IndexDamagedError
@@ -252,8 +254,6 @@ def small_disk(tmp_path):
 
 
 def test_a_full_disk_leaves_the_index_as_it_was_and_the_next_run_works(small_disk, tmp_path, monkeypatch, capfd):
-    from search import indexer
-
     store = IndexStore(small_disk / "index")
     small, large = tmp_path / "small", tmp_path / "large"
     small.mkdir(), large.mkdir()
@@ -283,3 +283,13 @@ def test_a_page_of_very_many_elements_gets_the_linear_extraction(monkeypatch):
             + "<span>x</span>" * 30 + "<p>Last word.</p></article><footer><p>Footer</p></footer></body></html>")
     (article,) = list(read_entries(SourceFile("/x/p.html", "p.html", page.encode()), html))
     assert article.body == "Harbour news\n\nShips waited.\n\nOne item\n\nLast word."
+
+
+def test_links_not_followed_are_reported_and_are_no_problem(tmp_path, articles_dir):
+    story(articles_dir / "own.txt", "Own story")
+    (articles_dir / "secret.txt").symlink_to(story(tmp_path / "secret.txt", "Secret memo"))
+    result = CliRunner().invoke(cli, ["--index", str(tmp_path / "index"), "index", str(articles_dir), "--no-entities"])
+    assert result.exit_code == 0
+    assert "skipped: " in result.stderr and "outside the folders given; not followed" in result.stderr
+    assert result.stdout.startswith("Files: 1 added, 0 updated, 0 removed, 0 unchanged, 0 failed, 1 link not followed;")
+
