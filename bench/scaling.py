@@ -45,9 +45,9 @@ def best_time(step: Callable[[], object], runs: int = 3) -> float:
 
 
 def timings(make: Callable[[int], object], step: Callable[[object], object], n: int,
-            runs: int = 3) -> tuple[float, float]:
-    """Seconds `step` takes (best of `runs`) on the input made for n and for 2n."""
-    small, large = make(n), make(2 * n)
+            runs: int = 3, factor: int = 2) -> tuple[float, float]:
+    """Seconds `step` takes (best of `runs`) on the input made for n and for `factor` times n."""
+    small, large = make(n), make(factor * n)
     return best_time(lambda: step(small), runs), best_time(lambda: step(large), runs)
 
 

@@ -1,10 +1,11 @@
 """Readers and extraction steps take time in proportion to their input, on ordinary and hostile
-shapes: twice the bytes may take about twice the time, not four times (issue 11, item 7).
+shapes: four times the bytes take about four times as long, not sixteen (issue 11, item 7).
 
-The cases are `bench/scaling.py`'s, at their smallest sizes (0.1 to 0.5 s each), timed five
-times with the cycle collector off (the best counts). A linear step gives 2, a quadratic one 4;
-this shared machine has shown up to 2.7 for linear steps, so 3.3 is allowed. The benchmark
-prints the same figures for larger inputs.
+The cases are `bench/scaling.py`'s, timed on half and on twice their smallest sizes (best of five,
+with the cycle collector off). A linear step gives 4 and a quadratic one 16; 8 is allowed. A
+factor of 4 rather than 2 keeps the check clear of this shared machine's noise and of the steps
+in its memory (one doubling of the entity rules' input took 3.3 times as long, the next 1.96).
+The benchmark prints n against 2n for larger inputs.
 """
 from __future__ import annotations
 
@@ -12,11 +13,11 @@ import pytest
 
 from bench.scaling import CASES, timings
 
-LINEAR_RATIO = 3.3
+LINEAR_GROWTH = 8.0
 
 
 @pytest.mark.parametrize("name", CASES)
 def test_time_grows_linearly_with_the_input(name):
     make, step, n = CASES[name]
-    small, large = timings(make, step, n, runs=5)
-    assert large / small < LINEAR_RATIO, f"{name}: {small:.3f} s on n, {large:.3f} s on 2n"
+    small, large = timings(make, step, n // 2, runs=5, factor=4)
+    assert large / small < LINEAR_GROWTH, f"{name}: {small:.3f} s on n / 2, {large:.3f} s on 2n"
