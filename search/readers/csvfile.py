@@ -13,7 +13,7 @@ from .base import Entry, ReadError, SourceFile
 from .fields import BODY_FIELDS, read_records
 
 name = "csv"
-version = 1
+version = 2  # 2: metadata as single clean lines, without control characters
 endings = (".csv",)
 
 

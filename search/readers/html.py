@@ -24,7 +24,7 @@ from .base import Entry, FileError, SourceFile
 from .html_metadata import read_metadata
 
 name = "html"
-version = 1
+version = 2  # 2: metadata as single clean lines (and for pages: every gzip member, the plain extraction)
 endings = (".html", ".htm", ".xhtml", ".html.gz", ".htm.gz")
 # A page is parsed twice (BeautifulSoup, trafilatura), each needing many times its size in memory;
 # real article pages are well under 5 MB.

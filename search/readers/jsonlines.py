@@ -8,7 +8,7 @@ from .base import Entry, ReadError, SourceFile
 from .fields import read_records
 
 name = "jsonl"
-version = 1
+version = 2  # 2: metadata as single clean lines, without control characters
 endings = (".jsonl", ".ndjson", ".jsonlines")
 
 

@@ -18,7 +18,7 @@ from ..text import clean_line, join_paragraphs, looks_binary, shorten
 from .base import Entry, FileError, ReadError, SourceFile
 
 name = "sgml"
-version = 1
+version = 2  # 2: metadata as single clean lines, without control characters
 endings = (".sgm", ".sgml")
 
 SOURCE = "Reuters"

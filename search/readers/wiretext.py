@@ -16,7 +16,7 @@ from ..text import join_paragraphs, paragraphs
 from .base import Entry, ReadError, SourceFile
 
 name = "text"
-version = 1
+version = 2  # 2: metadata as single clean lines, without control characters
 endings = (".txt", ".text")
 
 _HEADER = re.compile(
