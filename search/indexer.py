@@ -21,6 +21,7 @@ from .index.store import IndexStore
 from .index.writing import Batch
 from .manifest import Manifest
 from .reading import FileOutcome, read_file, unchanged_on_disk
+from .renaming import rename_across_index
 from .report import Change, IndexReport
 from .scanning import FoundFile, find_files, in_scope, resolved
 
@@ -99,6 +100,7 @@ def index_paths(store: IndexStore, paths: Iterable[Path | str], *, rebuild: bool
                      else KeepEntities()) as extractor:
                 _apply(batch, changes, to_read, manifest, report, progress, extractor, rederive)
                 batch.manifest = manifest
+            rename_across_index(store, generation, manifest, alias_set)
             if fresh:
                 store.make_current(generation)
         except BaseException as error:

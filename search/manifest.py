@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from .errors import IndexDamagedError
@@ -36,6 +36,9 @@ class Manifest:
     last_indexed: str | None = None
     entities: str | None = None  # the fingerprint of the rules and aliases the entities were made with
     toc: int | None = None  # the Whoosh commit (table-of-contents generation) it describes
+    # Per kind, each case-folded name that stands for another one in this index (alias file and
+    # index-wide naming): searches for either find both.
+    names: dict[str, dict[str, str]] = field(default_factory=dict)
 
     @classmethod
     def load(cls, path: Path) -> Manifest:
@@ -46,7 +49,8 @@ class Manifest:
             if data.get("format") != FORMAT_VERSION:
                 return cls(files={})  # an older layout: every file is read again
             return cls(files={key: FileRecord(**record) for key, record in data["files"].items()},
-                       last_indexed=data.get("last_indexed"), entities=data.get("entities"), toc=data.get("toc"))
+                       last_indexed=data.get("last_indexed"), entities=data.get("entities"), toc=data.get("toc"),
+                       names=data.get("names") or {})
         except FileNotFoundError:
             return cls(files={})
         except (OSError, ValueError, TypeError, KeyError, AttributeError) as error:
@@ -67,6 +71,6 @@ class Manifest:
         """Write atomically: a crash leaves either the old manifest or the new one."""
         self.last_indexed = dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
         data = {"format": FORMAT_VERSION, "last_indexed": self.last_indexed, "entities": self.entities,
-                "toc": self.toc, "files": {key: asdict(record) for key, record in sorted(self.files.items())}}
+                "toc": self.toc, "names": self.names, "files": {key: asdict(record) for key, record in sorted(self.files.items())}}
         write_atomically(path, json.dumps(data, indent=0, ensure_ascii=False).encode("utf-8"))
 

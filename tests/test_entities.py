@@ -8,6 +8,7 @@ import pytest
 from search import IndexStore, NewsIndex, NewsSearchError, SearchRequest, index_paths
 from search.entities import DEFAULT_ALIASES, Aliases, EntityExtractor, entity_text
 from search.entities import extractor as extractor_module
+from search.entities.across import names_across
 from search.entities.gazetteer import missed_places, retype_places
 from search.entities.model import Mention, find_mentions, load_model
 from search.entities.normalise import (
@@ -235,3 +236,45 @@ def test_the_gazetteer_finds_places_the_model_called_something_else():
     text = "The report to the Bucharest stock exchange showed gains."
     start = text.index("Bucharest")
     assert [text[m.start:m.end] for m in missed_places(text, [Mention(start, start + 9, "NORP")])] == ["Bucharest"]
+
+
+# Names across the index.
+
+def own(people=(), orgs=(), places=()) -> dict[str, list[str]]:
+    return {"people": list(people), "orgs": list(orgs), "places": list(places)}
+
+
+def test_a_name_takes_the_kind_most_of_its_articles_give_it():
+    names = names_across([own(places=["Pittsburgh"]), own(orgs=["Pittsburgh"]), own(orgs=["Pittsburgh"])],
+                         Aliases.none())
+    assert names.apply(own(places=["Pittsburgh", "Ohio"])) == own(orgs=["Pittsburgh"], places=["Ohio"])
+
+
+def test_the_alias_file_decides_the_kind_of_a_name_it_lists():
+    names = names_across([own(people=["Twitter"]), own(people=["Twitter"]), own(orgs=["Twitter"])],
+                         Aliases.load(DEFAULT_ALIASES))
+    assert names.apply(own(people=["Twitter"])) == own(orgs=["Twitter"])
+
+
+def test_a_short_form_joins_the_one_longer_name_it_is_seen_beside():
+    articles = [own(people=["Qaboos bin Said", "Qaboos"]), own(people=["Qaboos"]),
+                own(people=["Xi Jinping", "Xi"]),
+                own(people=["John Smith", "Smith"]), own(people=["Anna Smith"]), own(people=["Smith"]),
+                own(people=["Max"]), own(people=["Max Verstappen"])]
+    names = names_across(articles, Aliases.none())
+    assert names.apply(own(people=["Qaboos"])) == own(people=["Qaboos bin Said"])
+    assert names.apply(own(people=["Xi", "Xi Jinping"])) == own(people=["Xi Jinping"])
+    assert names.apply(own(people=["Smith"])) == own(people=["Smith"])  # two Smiths: which one is not known
+    assert names.apply(own(people=["Max"])) == own(people=["Max"])  # never seen beside Max Verstappen
+
+
+def test_a_company_suffix_joins_the_bare_name_the_index_has():
+    names = names_across([own(orgs=["Exxon Corp"]), own(orgs=["Exxon U.S.A."]), own(orgs=["Exxon"]),
+                          own(orgs=["Acme Inc"])], Aliases.none())
+    assert names.apply(own(orgs=["Exxon Corp", "Exxon U.S.A.", "Exxon"])) == own(orgs=["Exxon"])
+    assert names.apply(own(orgs=["Acme Inc"])) == own(orgs=["Acme Inc"])  # no bare "Acme" in the index
+
+
+def test_one_spelling_per_name_across_the_index():
+    names = names_across([own(orgs=["OPEC"]), own(orgs=["OPEC"]), own(orgs=["Opec"])], Aliases.none())
+    assert names.apply(own(orgs=["Opec"])) == own(orgs=["OPEC"])

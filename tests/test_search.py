@@ -240,3 +240,27 @@ def test_a_search_over_the_time_limit_is_stopped_with_a_clear_error(newsroom, mo
     monkeypatch.setenv("NEWS_SEARCH_TIME_LIMIT", "10")
     newsroom.close()
     assert newsroom.search(SearchRequest.from_text(query=query)).total > 0
+
+
+def test_every_spelling_of_an_entity_finds_it_in_filters_and_field_queries(tmp_path, store):
+    folder = tmp_path / "names"
+    folder.mkdir()
+    write_jsonl(folder / "wire.jsonl", [
+        {"id": "1", "title": "1", "body": "Donald Trump met reporters in London on Monday, officials said."},
+        {"id": "2", "title": "2", "body": "Speaking in Britain later, Mr Trump said he was pleased with the talks."},
+        {"id": "3", "title": "3", "body": "OPEC ministers met in Vienna on Tuesday to discuss oil output."},
+    ])
+    index_paths(store, [folder])
+    index = NewsIndex(store.root)
+    try:
+        assert found(index, query="trump") == ["1", "2"]
+        for name in ("Trump", "trump", "DONALD TRUMP", "President Trump"):
+            assert found(index, people=(name,)) == ["1", "2"]
+        for query in ("person:trump", 'person:"donald trump"', "person:TRUMP", "person:trump AND place:london"):
+            assert found(index, query=query) == (["1"] if "london" in query else ["1", "2"])
+        assert found(index, places=("uk",)) == found(index, query="place:britain") == ["2"]
+        assert found(index, orgs=("opec",)) == found(index, orgs=("Organization of Petroleum Exporting Countries",)) \
+            == ["3"]
+        assert found(index, people=("Donald",)) == []
+    finally:
+        index.close()

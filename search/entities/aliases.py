@@ -67,6 +67,11 @@ class Aliases:
     def none(cls) -> Aliases:
         return cls({}, "none")
 
+    def kind_of(self, name: str) -> str | None:
+        """The kind the file lists `name` under, when it lists it under one kind only."""
+        listed = self._only_kind.get(name.casefold())
+        return listed[1] if listed else None
+
     def names_place_abbreviation(self, name: str) -> bool:
         """True when a word of `name` is a dotted abbreviation the file lists as a place (`U.S. Dlrs`)."""
         return any("." in word and ("places", word.casefold()) in self.canonical for word in name.split())

@@ -13,7 +13,7 @@ from whoosh import query as wq
 from whoosh.qparser import FieldAliasPlugin, MultifieldParser
 
 from ..errors import QuerySyntaxError
-from .schema import FACET_FIELDS, TEXT_FIELDS, facet_terms
+from .schema import ENTITY_FIELDS, FACET_FIELDS, TEXT_FIELDS, facet_terms
 
 FIELD_ALIASES = {"people": ["person"], "orgs": ["org", "organisation", "organization"], "places": ["place"]}
 QUERY_FIELDS = (*TEXT_FIELDS, *FACET_FIELDS)
@@ -187,10 +187,42 @@ def check_patterns(whoosh_query: wq.Query, reader) -> None:
                                    "make it longer or more specific")
 
 
-def filter_query(field: str, values: tuple[str, ...]) -> wq.Query:
-    """Articles having any of `values` in the facet `field` (compared case-insensitively)."""
-    terms = [wq.Term(field, term) for value in values for term in facet_terms(value)]
+class Spellings:
+    """What a typed name of a person, organisation or place stands for in one index: itself and
+    every name the index takes as the same entity (from the manifest's `names`), case-folded."""
+
+    def __init__(self, names: dict[str, dict[str, str]] | None = None) -> None:
+        self._canonical = names or {}
+        self._groups: dict[tuple[str, str], set[str]] = {}
+        for kind, table in self._canonical.items():
+            for key, name in table.items():
+                self._groups.setdefault((kind, name.casefold()), {name.casefold()}).add(key)
+
+    def of(self, field: str, name: str) -> list[str]:
+        """`name` and its other spellings in the facet `field`, in a stable order."""
+        key = name.casefold()
+        canonical = self._canonical.get(field, {}).get(key, name).casefold()
+        return sorted(self._groups.get((field, canonical), set()) | {key})
+
+
+def filter_query(field: str, values: tuple[str, ...], spellings: Spellings | None = None) -> wq.Query:
+    """Articles having any of `values` in the facet `field` (compared case-insensitively); a person,
+    organisation or place is found under any of its spellings."""
+    if spellings is not None and field in ENTITY_FIELDS:
+        values = tuple(spelling for value in values for spelling in spellings.of(field, value))
+    terms = [wq.Term(field, term) for value in dict.fromkeys(values) for term in facet_terms(value)]
     return wq.Or(terms) if terms else wq.NullQuery
+
+
+def with_spellings(whoosh_query: wq.Query, spellings: Spellings) -> wq.Query:
+    """The query with each `person:name` (org:, place:) also finding the name's other spellings."""
+    def expand(node: wq.Query) -> wq.Query:
+        if isinstance(node, wq.Term) and node.fieldname in ENTITY_FIELDS:
+            names = spellings.of(node.fieldname, node.text)
+            if len(names) > 1:
+                return wq.Or([wq.Term(node.fieldname, name, boost=node.boost) for name in names])
+        return node
+    return whoosh_query.accept(expand)
 
 
 def highlight_terms(whoosh_query: wq.Query, reader) -> frozenset[str]:

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import json
 
 from whoosh import analysis, columns, fields
 from whoosh.lang.snowball.english import EnglishStemmer
@@ -23,6 +24,7 @@ from ..article import Article
 from ..dates import day_number
 
 FACET_FIELDS = ("source", "distributor", "people", "orgs", "places")
+ENTITY_FIELDS = ("people", "orgs", "places")
 TEXT_FIELDS = ("title", "body")
 VALUE_SEPARATOR = "\x1f"
 
@@ -64,6 +66,9 @@ def build_schema() -> fields.Schema:
         url=fields.STORED(),
         labels=fields.STORED(),
         content_hash=fields.STORED(),
+        # The people, orgs and places the article was given on its own, before the index-wide
+        # naming (search.entities.across) changed them: what that naming is computed from.
+        own_entities=fields.COLUMN(columns.VarBytesColumn()),
     )
     for facet in FACET_FIELDS:
         schema.add(facet, fields.KEYWORD(stored=True, analyzer=facet_analyzer()))
@@ -76,8 +81,9 @@ def facet_terms(value: str) -> list[str]:
     return [token.text for token in facet_analyzer()(value)]
 
 
-def to_document(article: Article) -> dict:
-    """The fields Whoosh stores and indexes for one article."""
+def to_document(article: Article, own_entities: dict[str, list[str]] | None = None) -> dict:
+    """The fields Whoosh stores and indexes for one article; `own_entities` are the entities it
+    was given before the index-wide naming (by default, the ones it has)."""
     document = {
         "id": article.id,
         "file": article.file,
@@ -89,6 +95,7 @@ def to_document(article: Article) -> dict:
         "url": article.url,
         "labels": {name: list(values) for name, values in article.labels.items()},
         "content_hash": article.content_hash,
+        "own_entities": json.dumps(own_entities or entity_lists(article)).encode("utf-8"),
     }
     for facet in FACET_FIELDS:
         values = _facet_values(getattr(article, facet))
@@ -97,6 +104,15 @@ def to_document(article: Article) -> dict:
         document[f"_stored_{facet}"] = values
         document[column_name(facet)] = joined.encode("utf-8")
     return document
+
+
+def entity_lists(article: Article) -> dict[str, list[str]]:
+    return {kind: list(getattr(article, kind)) for kind in ENTITY_FIELDS}
+
+
+def own_entities(encoded: bytes) -> dict[str, list[str]]:
+    """A document's `own_entities` column value; an article written before the column existed has none."""
+    return json.loads(encoded) if encoded else {}
 
 
 def from_stored(stored: dict) -> Article:

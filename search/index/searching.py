@@ -22,12 +22,14 @@ from .columns import Columns
 from .facets import all_facets, within_dates
 from .matching import Matches, OutOfTime, PostingReader, QueryMatcher, Unsupported, whoosh_matches
 from .query import (
+    Spellings,
     TimedReader,
     check_patterns,
     filter_query,
     highlight_terms,
     make_parser,
     parse_query,
+    with_spellings,
 )
 from .schema import from_stored
 from .snippets import SnippetMaker
@@ -74,6 +76,7 @@ class IndexSearcher:
         self.columns = columns(self._searcher.reader(), self.generation)
         self._time_limit = search_time_limit()
         self._query_matcher = QueryMatcher(PostingReader(self._searcher))
+        self._spellings = Spellings(store.manifest(self.generation).names)
 
     def close(self) -> None:
         self._searcher.close()
@@ -87,7 +90,7 @@ class IndexSearcher:
 
     def search(self, request: SearchRequest) -> SearchResult:
         deadline = time.monotonic() + self._time_limit
-        user_query = parse_query(self._parser, request.query)
+        user_query = with_spellings(parse_query(self._parser, request.query), self._spellings)
         terms = TimedReader(self._searcher.reader(), lambda: self._check_time(deadline))
         check_patterns(user_query, terms)
         matches = self._matches(user_query, deadline)
@@ -166,7 +169,7 @@ class IndexSearcher:
         for field, values in request.filters().items():
             if values:
                 mask = np.zeros(self._searcher.reader().doc_count_all(), dtype=bool)
-                mask[self._matches(filter_query(field, values), deadline).docs] = True
+                mask[self._matches(filter_query(field, values, self._spellings), deadline).docs] = True
                 filters[field] = mask
         return Selection(docs, filters)
 

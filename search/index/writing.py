@@ -20,7 +20,7 @@ from ..files import fsync_path
 from ..manifest import MANIFEST_NAME, PENDING_NAME, Manifest
 from ..processes import start_worker
 from .columns import write_missing
-from .schema import from_stored, to_document
+from .schema import ENTITY_FIELDS, VALUE_SEPARATOR, build_schema, column_name, from_stored, own_entities, to_document
 from .store import IndexStore
 
 WRITER_MEMORY_MB = 256
@@ -167,6 +167,7 @@ class Batch:
         if parallel and self._committed.doc_count_all():
             raise ValueError("a parallel batch writes a new, empty generation only")
         self._writer = ParallelWriter(self._index) if parallel else SegmentWriter(self._index, **WRITER_OPTIONS)
+        _add_new_fields(self._writer)
         self.manifest: Manifest | None = None  # set by the caller: saved as part of the commit
         self._added = 0
         self._removed: set[int] = set()
@@ -217,26 +218,52 @@ class Batch:
     def file_articles(self, file_key: str) -> dict[str, StoredArticle]:
         """The committed articles that came from one file, by id."""
         docnums = self._committed.docs_for_query(Term("file", file_key))
-        return {stored.article.id: stored for stored in map(self._stored, docnums)}
+        return {stored.article.id: stored for stored in map(self.stored, docnums)}
 
     def remove(self, stored: StoredArticle) -> None:
         self._writer.delete_document(stored.docnum)
         self._removed.add(stored.docnum)
 
-    def add(self, article: Article) -> None:
-        self._writer.add_document(**to_document(article))
+    def add(self, article: Article, own: dict[str, list[str]] | None = None) -> None:
+        """Write an article; `own` are its entities before the index-wide naming (default: its entities)."""
+        self._writer.add_document(**to_document(article, own))
         self._added += 1
 
-    def replace(self, stored: StoredArticle, article: Article) -> None:
+    def replace(self, stored: StoredArticle, article: Article, own: dict[str, list[str]] | None = None) -> None:
         """Write a new version of a stored article."""
         self.remove(stored)
-        self.add(article)
+        self.add(article, own)
 
     def stored_articles(self) -> Iterator[StoredArticle]:
         """Every article committed before this batch began and not removed by it, with its document number."""
         for docnum in self._committed.reader().all_doc_ids():
             if docnum not in self._removed:
-                yield self._stored(docnum)
+                yield self.stored(docnum)
 
-    def _stored(self, docnum: int) -> StoredArticle:
+    def stored(self, docnum: int) -> StoredArticle:
+        """The committed article with document number `docnum`."""
         return StoredArticle(docnum, from_stored(self._committed.stored_fields(docnum)))
+
+
+def _add_new_fields(writer) -> None:
+    """Give an index made by an older version the fields added since (old documents have them empty)."""
+    for name, field in build_schema().items():
+        if name not in writer.schema:
+            writer.add_field(name, field)
+
+
+def entities_of_documents(reader) -> Iterator[tuple[int, dict[str, list[str]], dict[str, list[str]]]]:
+    """For each live document: its number, its own entities (before the index-wide naming) and the
+    entities it shows. A document written before own entities were kept counts its shown ones as its own."""
+    for leaf, offset in reader.leaf_readers():
+        if not leaf.doc_count_all():  # an empty index's reader has no columns at all
+            continue
+        own_column = leaf.column_reader("own_entities") if "own_entities" in leaf.schema else None
+        shown_columns = {kind: leaf.column_reader(column_name(kind)) for kind in ENTITY_FIELDS}
+        for docnum in leaf.all_doc_ids():
+            shown = {}
+            for kind, column in shown_columns.items():
+                joined = column[docnum].decode("utf-8")
+                shown[kind] = joined.split(VALUE_SEPARATOR) if joined else []
+            own = own_entities(own_column[docnum]) if own_column is not None else {}
+            yield offset + docnum, own or shown, shown

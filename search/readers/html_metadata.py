@@ -7,6 +7,7 @@ NewsArticle and kin), then OpenGraph and `article:` meta tags, then common
 from __future__ import annotations
 
 import datetime as dt
+import html
 import json
 import re
 from collections.abc import Iterator
@@ -60,7 +61,7 @@ def _meta(soup: BeautifulSoup, key: str) -> str | None:
     for tag in soup.find_all("meta"):
         names = (tag.get("property"), tag.get("name"), tag.get("itemprop"))
         if any(name and name.strip().lower() == key for name in names):
-            content = (tag.get("content") or "").strip()
+            content = decoded(tag.get("content") or "")
             if content:
                 return content
     return None
@@ -106,7 +107,17 @@ def _text_of(value) -> str | None:
         value = value[0] if value else None
     if isinstance(value, dict):
         value = value.get("name") or value.get("@id")
-    return value.strip() if isinstance(value, str) and value.strip() else None
+    return decoded(value) or None if isinstance(value, str) else None
+
+
+def decoded(value: str) -> str:
+    """A metadata value with its character references decoded: JSON-LD is not HTML, so the parser
+    leaves `&#163;` and `&amp;` in it, and pages often escape meta content twice (`&amp;amp;`)."""
+    for _ in range(2):
+        if "&" not in value:
+            break
+        value = html.unescape(value)
+    return value.strip()
 
 
 def _title(soup: BeautifulSoup, ld: dict) -> str | None:

@@ -1,0 +1,126 @@
+"""Names across the whole index: what one article cannot decide alone.
+
+An article gives each name one kind and one spelling; the index as a whole then
+settles, from the articles that name it:
+
+- one kind per name: the kind most of its articles give it (`Pittsburgh` is a club
+  where the index mostly writes about the club);
+- one spelling per name: the one most articles use;
+- a one-word person's name that is the first or last word of exactly one longer
+  person's name in the index, and named beside it at least once, joins it
+  (`Qaboos` → `Qaboos bin Said`, `Xi` → `Xi Jinping`);
+- a company's name with a legal suffix (`Exxon Corp`, `Exxon U.S.A.`) joins the bare
+  name when the index has it as an organisation.
+
+Names the alias file lists keep the kind and spelling it gives them. The result is
+a table applied to every article's own entities; it is recomputed on every index
+run from the entities each article was given, so it never needs the model.
+"""
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+
+from .aliases import KINDS, Aliases
+
+
+_COMPANY_SUFFIX = re.compile(r",?\s+(?:corp|corporation|inc|incorporated|co|ltd|limited|plc|llc|ag|sa|nv|"
+                             r"u\.s\.a|usa)\.?$", re.IGNORECASE)
+
+Named = tuple[str, str]  # (name, kind)
+EntityLists = Mapping[str, Sequence[str]]  # kind → names
+
+
+@dataclass(frozen=True)
+class IndexNames:
+    """For each (kind, case-folded name) an article gives, the (name, kind) the index shows instead."""
+
+    table: dict[tuple[str, str], Named]
+
+    def apply(self, entities: EntityLists) -> dict[str, list[str]]:
+        """An article's own entities as the index shows them: each value once, in the article's order."""
+        values: dict[str, dict[str, str]] = {kind: {} for kind in KINDS}
+        for kind in KINDS:
+            for name in entities.get(kind, ()):
+                shown, shown_kind = self.table.get((kind, name.casefold()), (name, kind))
+                values[shown_kind].setdefault(shown.casefold(), shown)
+        return {kind: list(values[kind].values()) for kind in KINDS}
+
+    def spellings(self, aliases: Aliases) -> dict[str, dict[str, str]]:
+        """Per kind, each case-folded name that stands for another (from the alias file or this
+        table), and the name it stands for: a search for either must find both."""
+        found: dict[str, dict[str, str]] = {}
+        for (kind, key), name in aliases.canonical.items():
+            if key != name.casefold():
+                found.setdefault(kind, {})[key] = name
+        for (kind, key), (name, shown_kind) in self.table.items():
+            if shown_kind == kind and key != name.casefold():
+                found.setdefault(kind, {})[key] = name
+        return found
+
+
+def names_across(articles: Iterable[EntityLists], aliases: Aliases) -> IndexNames:
+    """The table for an index whose articles have these entities of their own ({kind: names})."""
+    articles_with: dict[str, Counter] = {}  # folded name → Counter of kinds, one vote per article
+    spellings: dict[str, Counter] = {}
+    together: set[tuple[str, str]] = set()  # (one-word name, longer name) named by one article
+    for entities in articles:
+        keys = set()
+        for kind in KINDS:
+            for name in entities.get(kind, ()):
+                key = name.casefold()
+                keys.add(key)
+                articles_with.setdefault(key, Counter())[kind] += 1
+                spellings.setdefault(key, Counter())[name] += 1
+        together.update((word, key) for key in keys if " " in key
+                        for word in {key.split()[0], key.split()[-1]} if word in keys)
+
+    kind_of = {key: _settled_kind(key, votes, aliases) for key, votes in articles_with.items()}
+    spelling_of = {key: spellings[key].most_common(1)[0][0] for key in spellings}
+    joined = _short_forms(kind_of, together) | _company_suffixes(kind_of)
+
+    table: dict[tuple[str, str], Named] = {}
+    for key, votes in articles_with.items():
+        target = joined.get(key, key)
+        shown = (spelling_of[target], kind_of[target])
+        for kind in votes:
+            if shown != (spelling_of[key], kind) or len(spellings[key]) > 1:
+                table[kind, key] = shown
+    return IndexNames(table)
+
+
+def _settled_kind(key: str, votes: Counter, aliases: Aliases) -> str:
+    """The alias file's kind for the name, else the kind most articles give it (ties: people, orgs, places)."""
+    listed = aliases.kind_of(key)
+    if listed:
+        return listed
+    most = max(votes.values())
+    return next(kind for kind in KINDS if votes[kind] == most)
+
+
+def _short_forms(kind_of: dict[str, str], together: set[tuple[str, str]]) -> dict[str, str]:
+    """One-word people's names that begin or end exactly one longer person's name in the index,
+    and are named beside it in an article at least once."""
+    owners: dict[str, set[str]] = {}
+    for key, kind in kind_of.items():
+        words = key.split()
+        if kind == "people" and len(words) > 1:
+            for word in {words[0], words[-1]}:
+                owners.setdefault(word, set()).add(key)
+    return {key: next(iter(owners[key])) for key, kind in kind_of.items()
+            if kind == "people" and " " not in key and len(owners.get(key, ())) == 1
+            and (key, next(iter(owners[key]))) in together}
+
+
+def _company_suffixes(kind_of: dict[str, str]) -> dict[str, str]:
+    """Organisations written with a legal suffix, joined to their bare name when the index has it."""
+    joined = {}
+    for key, kind in kind_of.items():
+        if kind != "orgs":
+            continue
+        bare = _COMPANY_SUFFIX.sub("", key)
+        if bare != key and kind_of.get(bare) == "orgs":
+            joined[key] = bare
+    return joined
