@@ -129,7 +129,10 @@ def index(context: Context, paths: tuple[Path, ...], rebuild: bool, dry_run: boo
     (.jsonl), CSV (.csv), web pages (.html, .htm, .html.gz) or newswire SGML
     (.sgm); a named file of another ending
     is recognised by its content. In folders, links to files outside the PATHs
-    are not followed (reported as skipped).
+    are not followed (reported as skipped). People, organisations and places are
+    found in English articles, then settled across the whole index (one kind and
+    spelling per name; short forms and company suffixes joined) and mapped by the
+    alias file in the index folder; an edit to it applies on the next run.
 
     Exit status: 0 all indexed, 3 some files or entries had problems (the rest
     is indexed), 1 nothing could be done, 2 usage error.
@@ -262,7 +265,9 @@ def search(context: Context, query: str, limit: int, as_json: bool, **filters) -
 
     Fields for field:value are title, body, source, distributor, people (person),
     orgs (org) and places (place). Repeated filters of one kind are OR-ed, different
-    kinds AND-ed. An empty QUERY lists everything that passes the filters.
+    kinds AND-ed. A person, organisation or place is found under any spelling the
+    alias file or the index joins (--org OPEC, person:trump). An empty QUERY lists
+    everything that passes the filters.
 
     \b
     Example:

@@ -100,7 +100,7 @@ def index_paths(store: IndexStore, paths: Iterable[Path | str], *, rebuild: bool
                      else KeepEntities()) as extractor:
                 _apply(batch, changes, to_read, manifest, report, progress, extractor, rederive)
                 batch.manifest = manifest
-            rename_across_index(store, generation, manifest, alias_set)
+            rename_across_index(store, generation, manifest, alias_set, new_generation=fresh)
             if fresh:
                 store.make_current(generation)
         except BaseException as error:

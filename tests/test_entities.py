@@ -15,6 +15,7 @@ from search.entities.normalise import (
     acronym_definitions,
     clean_surface,
     is_junk,
+    is_speaker_label,
     merge_surnames,
     normalise_mentions,
     people_by_surname,
@@ -278,3 +279,42 @@ def test_a_company_suffix_joins_the_bare_name_the_index_has():
 def test_one_spelling_per_name_across_the_index():
     names = names_across([own(orgs=["OPEC"]), own(orgs=["OPEC"]), own(orgs=["Opec"])], Aliases.none())
     assert names.apply(own(orgs=["Opec"])) == own(orgs=["OPEC"])
+
+
+@pytest.mark.parametrize("name", ["UTC", "EST", "COVID-19", "SARS-CoV-2", "Berwick Prize", "World Cup",
+                                  "Patriot Act", "Тюмень"])
+def test_time_zones_codes_events_awards_laws_and_other_scripts_are_not_names(name):
+    assert is_junk(name)
+
+
+@pytest.mark.parametrize("name", ["Xi Jinping", "Exxon Corp", "NATO", "World Health Organization", "7-Eleven"])
+def test_names_stay_names(name):
+    assert not is_junk(name)
+
+
+def test_names_joined_by_a_preposition_a_verb_or_and_are_split():
+    assert split_names("Thibaut Courtois to Real Madrid", "orgs") == ["Thibaut Courtois", "Real Madrid"]
+    assert split_names("Kelly and Baroni", "people") == ["Kelly", "Baroni"]
+    assert split_names("Procter and Gamble", "orgs") == ["Procter and Gamble"]
+
+
+def test_speaker_labels_of_transcripts_are_not_names():
+    text = "((WN)) What did you see?\nWN: And then?\nSmith said WN: no."
+    labels = [start for start in range(len(text)) if text.startswith("WN", start)]
+    assert [is_speaker_label(text, start, start + 2) for start in labels] == [True, True, False]
+
+
+def test_a_one_word_name_joins_the_full_name_it_begins_or_ends():
+    assert merge_surnames(["Xi Jinping", "Xi"]) == {"Xi": "Xi Jinping"}
+
+
+def test_articles_not_in_english_give_no_text_to_the_model():
+    german = ("Die Regierung hat am Montag in Berlin neue Regeln für die Wirtschaft beschlossen. Der Minister "
+              "sagte, dass die Unternehmen mehr Zeit bekommen sollen, um die Vorgaben umzusetzen, und dass "
+              "die Länder zustimmen müssen. Kritiker halten das für zu wenig und fordern schnellere Schritte.")
+    article = dataclasses.replace(seed_article(), title="Neue Regeln", body=german)
+    assert entity_text(article) == ""
+    declared = dataclasses.replace(seed_article(), labels={"language": ("de-DE",)})
+    assert entity_text(declared) == ""
+    assert entity_text(dataclasses.replace(declared, labels={"language": ("en-GB",)})) != ""
+    assert entity_text(seed_article()) != ""

@@ -78,7 +78,9 @@ def names_across(articles: Iterable[EntityLists], aliases: Aliases) -> IndexName
                         for word in {key.split()[0], key.split()[-1]} if word in keys)
 
     kind_of = {key: _settled_kind(key, votes, aliases) for key, votes in articles_with.items()}
-    spelling_of = {key: spellings[key].most_common(1)[0][0] for key in spellings}
+    # The spelling most articles use; on a tie the first in code-point order, so that every build agrees.
+    spelling_of = {key: min(counts.items(), key=lambda item: (-item[1], item[0]))[0]
+                   for key, counts in spellings.items()}
     joined = _short_forms(kind_of, together) | _company_suffixes(kind_of)
 
     table: dict[tuple[str, str], Named] = {}
@@ -121,6 +123,6 @@ def _company_suffixes(kind_of: dict[str, str]) -> dict[str, str]:
         if kind != "orgs":
             continue
         bare = _COMPANY_SUFFIX.sub("", key)
-        if bare != key and kind_of.get(bare) == "orgs":
+        if bare != key and kind_of.get(bare) == "orgs" and not _COMPANY_SUFFIX.match(f" {bare}"):
             joined[key] = bare
     return joined

@@ -15,11 +15,12 @@ from ..processes import start_worker
 from .aliases import Aliases
 from .cache import MentionCache
 from .gazetteer import missed_places, retype_places
+from .language import is_english
 from .model import Mention, find_mentions, installed_model, load_model
 from .normalise import Entities, normalise_mentions, settle
 
 # Bump when the rules in normalise.py or gazetteer.py change what an article's entities are.
-RULES_VERSION = 6
+RULES_VERSION = 7
 CHUNK_ARTICLES = 128
 ROW_DIGIT_SHARE, SHORT_ROW_DIGIT_SHARE, SHORT_ROW_WORDS = 0.3, 0.2, 12
 
@@ -27,13 +28,16 @@ Tag = TypeVar("Tag")
 
 
 def entity_text(article: Article) -> str:
-    """The text names are read from: the body's prose, and the title unless it is in capitals or opens the body.
+    """The text names are read from: the body's prose, and the title unless it is in capitals or opens the body;
+    nothing when the article is not in English (the model is English, and finds junk in other languages).
 
     Credit lines, bylines and datelines are not in the body, so they are never entity
     sources; nor are table rows ("Revs 12.5 mln vs 10.1 mln"), whose headings the model
     takes for names.
     """
     prose = "\n\n".join(part for part in article.body.split("\n\n") if not is_table_row(part))
+    if not is_english(article, prose):
+        return ""
     title = article.title.strip()
     if not title or title.isupper() or article.body.startswith(title.rstrip("…")):
         return prose

@@ -32,6 +32,28 @@ _EX_PREFIX = re.compile(r"^(?:ex|former)-", re.IGNORECASE)
 _TRAILING_NUMBERS = re.compile(r"(?:\s+\S*\d\S*)+$")
 _LOWERCASE_TAIL = re.compile(r"(?:\s+[a-z][a-z]+)+$")
 _MINOR_WORDS = {"of", "for", "and", "the", "on", "de", "du", "des", "la", "le", "&"}
+# Words that join two names rather than belong to one: `Thibaut Courtois to Real Madrid`,
+# `Kelly and Baroni` (people and places only: `Procter and Gamble` is one company).
+_JOINING_WORDS = r"to|at|in|with|from|by|as|after|before|said|says|told|tells|joins|joined|meets|met|visits|visited"
+_JOINED = {kind: re.compile(rf"\s+(?:{words})\s+") for kind, words in (
+    ("orgs", _JOINING_WORDS), ("people", _JOINING_WORDS + "|and"), ("places", _JOINING_WORDS + "|and"))}
+# Time zones and units are capitalised abbreviations, not names.
+TIME_ZONES_AND_UNITS = frozenset({
+    "UTC", "GMT", "EST", "EDT", "CST", "CDT", "MST", "MDT", "PST", "PDT", "AKST", "HST", "BST", "CET", "CEST",
+    "EET", "EEST", "WET", "IST", "JST", "KST", "AEST", "AEDT", "ACST", "AWST", "NZST", "NZDT", "SGT", "HKT",
+    "km", "mph", "kph", "kg", "lb", "lbs", "mm", "cm", "ft", "GW", "MW", "kW", "kWh", "GB", "TB", "MB"})
+# A name whose last word is one of these names an event, an award, a law or a disease, not a
+# person, organisation or place (`Berwick Prize`, `World Rapid Championship`, `Patriot Act`).
+NOT_ENTITY_HEADS = frozenset({
+    "prize", "prizes", "award", "awards", "medal", "trophy", "championship", "championships", "olympiad",
+    "olympiads", "olympics", "cup", "festival", "tournament", "expo", "war", "act", "election", "elections",
+    "virus", "disease", "syndrome", "pandemic", "day", "week", "marathon", "open"})
+# Diseases and variants written as a name and a number: COVID-19, SARS-CoV-2, H1N1.
+_CODE_NAME = re.compile(r"^[A-Za-z]+(?:-[A-Za-z]+)*-\d+$|^[A-Z]\d+[A-Z]\d+$")
+# Speaker labels of transcripts: a name opening a line, followed by a colon (`WN:`) or in
+# brackets (`((WN))`, `[Smith]`).
+_LABEL_BEFORE = re.compile(r"(?:^|\n)[ \t]*([(\[]*)$")
+_LABEL_AFTER = re.compile(r"[)\]]*\s*:|[)\]]")
 
 
 @dataclass(frozen=True)
@@ -68,9 +90,10 @@ def strip_leading_the(name: str) -> str:
 
 def split_names(name: str, kind: str) -> list[str]:
     """Names the model ran together: across a spaced dash (`GERMANY - Bunds`), a parenthesis
-    (`Frankie Fredericks (Namibia`), a colon (`Apple Arcade: So`), "v" or "or", and for places
-    a comma (`Mobile, Alabama` → `Mobile`, `Alabama`)."""
-    parts = _SEPARATOR.split(name)
+    (`Frankie Fredericks (Namibia`), a colon (`Apple Arcade: So`), "v" or "or", a preposition or a
+    verb (`Thibaut Courtois to Real Madrid`), "and" between people or places, and for places a
+    comma (`Mobile, Alabama` → `Mobile`, `Alabama`)."""
+    parts = [piece for part in _SEPARATOR.split(name) for piece in _JOINED[kind].split(part)]
     if kind == "places":
         parts = [piece for part in parts for piece in part.split(",")]
     return [part.strip() for part in parts if part.strip()]
@@ -95,10 +118,26 @@ def strip_leading_role(name: str, lowercase: set[str]) -> str:
 
 
 def is_junk(name: str) -> bool:
-    """Not a name: too short or long, no capital letter, or mostly digits and punctuation."""
+    """Not a name: too short or long, no capital letter, mostly digits and punctuation, not in the
+    Latin alphabet (an English model reading other scripts), a time zone or unit, a disease code
+    (`COVID-19`), or an event, award or law (`Nobel Prize`, `World Cup`)."""
     letters = sum(ch.isalpha() for ch in name)
-    return (letters < 2 or len(name) > MAX_NAME_CHARS or len(name.split()) > MAX_NAME_WORDS
-            or not any(ch.isupper() for ch in name) or letters < len(name.replace(" ", "")) / 2)
+    words = name.split()
+    return (letters < 2 or len(name) > MAX_NAME_CHARS or len(words) > MAX_NAME_WORDS
+            or not any(ch.isupper() for ch in name) or letters < len(name.replace(" ", "")) / 2
+            or not any("a" <= ch.lower() <= "z" for ch in name)
+            or name in TIME_ZONES_AND_UNITS or bool(_CODE_NAME.match(name))
+            or (len(words) > 1 and words[-1].lower() in NOT_ENTITY_HEADS))
+
+
+def is_speaker_label(text: str, start: int, end: int) -> bool:
+    """A mention opening a line and followed by a colon, or in brackets: a transcript's speaker
+    label (`WN:`, `((WN))`)."""
+    opening = _LABEL_BEFORE.search(text, max(0, start - 20), start)
+    if not opening:
+        return False
+    after = _LABEL_AFTER.match(text, end)
+    return bool(after) and (after.group(0).endswith(":") or bool(opening.group(1)))
 
 
 def acronym_definitions(text: str) -> dict[str, str]:
@@ -132,12 +171,14 @@ def _initials_match(words: list[str], letters: list[str]) -> str | None:
 
 
 def merge_surnames(people: list[str]) -> dict[str, str]:
-    """One-word names that are the last word of exactly one full name: `Zelensky` → `Volodymyr Zelensky`."""
+    """One-word names that are the last or the first word of exactly one full name: `Zelensky` →
+    `Volodymyr Zelensky`, and for names written family name first, `Xi` → `Xi Jinping`."""
     owners: dict[str, set[str]] = {}
     for name in people:
         words = name.split()
         if len(words) > 1:
-            owners.setdefault(words[-1].casefold(), set()).add(name)
+            for word in {words[0], words[-1]}:
+                owners.setdefault(word.casefold(), set()).add(name)
     merged = {}
     for name in set(people):
         if len(name.split()) == 1:
@@ -168,7 +209,7 @@ def normalise_mentions(text: str, mentions: list[Mention]) -> list[tuple[str, st
     named: list[tuple[str, str]] = []
     for mention in mentions:
         kind = KINDS.get(mention.label)
-        if kind is None:
+        if kind is None or is_speaker_label(text, mention.start, mention.end):
             continue
         end = repair_hyphen_cut(text, mention.start, mention.end) if kind == "people" else mention.end
         for part in split_names(clean_surface(text[mention.start:end]), kind):

@@ -158,14 +158,15 @@ class Batch:
     """
 
     def __init__(self, store: IndexStore, generation: Path, *, parallel: bool = False) -> None:
-        """`parallel` writes with one process per core; for a new, empty generation only."""
+        """`parallel` writes with one process per core, for thousands of articles into a generation not
+        yet in use: a failed writer process leaves its articles out of the commit, which the count
+        check after it can only report, so the caller must be able to throw the generation away."""
         self._index = store.open(generation)
         self._directory = generation
         # The committed articles, as this batch found them. Deletes look them up here:
         # without a searcher, Whoosh opens a new one for every delete (30 ms on Reuters).
         self._committed = self._index.searcher()
-        if parallel and self._committed.doc_count_all():
-            raise ValueError("a parallel batch writes a new, empty generation only")
+        self._live_before = self._committed.doc_count()
         self._writer = ParallelWriter(self._index) if parallel else SegmentWriter(self._index, **WRITER_OPTIONS)
         _add_new_fields(self._writer)
         self.manifest: Manifest | None = None  # set by the caller: saved as part of the commit
@@ -210,9 +211,9 @@ class Batch:
 
     def _check_parallel_count(self, reader) -> None:
         if isinstance(self._writer, ParallelWriter):
-            written = reader.doc_count_all()
-            if written != self._added:
-                raise NewsSearchError(f"the index writer processes wrote {written} of {self._added} articles; "
+            expected = self._live_before - len(self._removed) + self._added
+            if reader.doc_count() != expected:
+                raise NewsSearchError(f"the index writer processes wrote {reader.doc_count()} of {expected} articles; "
                                       "the new index was not used")
 
     def file_articles(self, file_key: str) -> dict[str, StoredArticle]:
