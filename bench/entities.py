@@ -190,6 +190,15 @@ def entity_lists(entities) -> dict[str, list[str]]:
     return {kind: list(getattr(entities, kind)) for kind in KIND_TYPES}
 
 
+def merged_entities(entities: list[frozenset[tuple[str, str]]]) -> list[frozenset[tuple[str, str]]]:
+    """Gold entities that share a name are one entity (`Exxon Corp` and `Exxon` in one document)."""
+    merged: list[frozenset[tuple[str, str]]] = []
+    for names in entities:
+        overlapping = [other for other in merged if other & names]
+        merged = [other for other in merged if not other & names] + [names.union(*overlapping)]
+    return merged
+
+
 def matched(gold: list[frozenset[tuple[str, str]]], predicted: set[tuple[str, str]]) -> int:
     """How many predicted values name a gold entity, each entity matched once."""
     left = list(gold)
@@ -206,13 +215,18 @@ def matched(gold: list[frozenset[tuple[str, str]]], predicted: set[tuple[str, st
 def score(documents: list[Scored], aliases: Aliases) -> dict[tuple[str, str], tuple[float, float, float]]:
     """(half, "raw" or "ours") → precision, recall, F1 over the documents, micro-averaged."""
     names = names_across((document.own for document in documents), aliases)
+    spelled = {(KIND_TYPES[kind], comparable(key)): (KIND_TYPES[kind], comparable(name))
+               for kind, table in names.spellings(Aliases.none()).items() for key, name in table.items()}
     counts: dict[tuple[str, str], Counter] = {}
     for document in documents:
         shown = names.apply(document.own)
         ours = {(KIND_TYPES[kind], comparable(name)) for kind in KIND_TYPES for name in shown[kind]}
+        # A gold name the index spells as another (Exxon Corp as Exxon) counts under that spelling too.
+        gold = merged_entities([names_of | {spelled[value] for value in names_of if value in spelled}
+                                for names_of in document.gold])
         for system, predicted in (("raw", document.raw), ("ours", ours)):
             counter = counts.setdefault((document.half, system), Counter())
-            counter.update(tp=matched(document.gold, predicted), pred=len(predicted), gold=len(document.gold))
+            counter.update(tp=matched(gold, predicted), pred=len(predicted), gold=len(gold))
     return {key: prf(c["tp"], c["pred"], c["gold"]) for key, c in sorted(counts.items())}
 
 

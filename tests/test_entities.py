@@ -9,7 +9,7 @@ from search import IndexStore, NewsIndex, NewsSearchError, SearchRequest, index_
 from search.entities import DEFAULT_ALIASES, Aliases, EntityExtractor, entity_text
 from search.entities import extractor as extractor_module
 from search.entities.across import names_across
-from search.entities.gazetteer import missed_places, retype_places
+from search.entities.gazetteer import missed_places, retype_places, strip_leading_regions
 from search.entities.model import Mention, find_mentions, load_model
 from search.entities.normalise import (
     acronym_definitions,
@@ -318,3 +318,9 @@ def test_articles_not_in_english_give_no_text_to_the_model():
     assert entity_text(declared) == ""
     assert entity_text(dataclasses.replace(declared, labels={"language": ("en-GB",)})) != ""
     assert entity_text(seed_article()) != ""
+
+
+def test_a_place_run_on_before_a_persons_name_is_cut_off_when_the_article_names_the_person():
+    named = [("Vermont Bernie Sanders", "people"), ("Bernie Sanders", "people"), ("Georgia Brown", "people")]
+    assert strip_leading_regions(named) == [("Bernie Sanders", "people"), ("Bernie Sanders", "people"),
+                                            ("Georgia Brown", "people")]

@@ -14,7 +14,7 @@ from ..article import Article
 from ..processes import start_worker
 from .aliases import Aliases
 from .cache import MentionCache
-from .gazetteer import missed_places, retype_places
+from .gazetteer import missed_places, retype_places, strip_leading_regions
 from .language import is_english
 from .model import Mention, find_mentions, installed_model, load_model
 from .normalise import Entities, normalise_mentions, settle
@@ -157,7 +157,7 @@ def entities_from_mentions(text: str, mentions: list[Mention], aliases: Aliases,
         mentions = sorted(mentions + missed_places(text, mentions), key=lambda mention: mention.start)
     named = normalise_mentions(text, mentions)
     if gazetteer:
-        named = retype_places(named)
+        named = retype_places(strip_leading_regions(named))
     # No person's name holds a place abbreviation: "72 billion U.S. Dlrs" is money, not a man.
     named = [(name, kind) for name, kind in named if kind != "people" or not aliases.names_place_abbreviation(name)]
     return settle(aliases.apply(named))

@@ -58,6 +58,24 @@ def retype_places(named: list[tuple[str, str]]) -> list[tuple[str, str]]:
     return [(places[name.casefold()], "places") if name.casefold() in places else (name, kind) for name, kind in named]
 
 
+def strip_leading_regions(named: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    """A person's name run on from a country or state before it (`Vermont Bernie Sanders`, from a
+    headline or caption), when the article names the person without it too."""
+    regions = {name.casefold() for name in region_names()}
+    people = {name.casefold() for name, kind in named if kind == "people"}
+    result = []
+    for name, kind in named:
+        words = name.split()
+        for cut in (1, 2):
+            rest = " ".join(words[cut:])
+            if (kind == "people" and len(words) - cut >= 2 and " ".join(words[:cut]).casefold() in regions
+                    and rest.casefold() in people):
+                name = rest
+                break
+        result.append((name, kind))
+    return result
+
+
 def missed_places(text: str, mentions: list[Mention]) -> list[Mention]:
     """Mentions (label GPE) of known places where the model found no person, organisation or place
     (it calls some places nationalities or products: `Bucharest` NORP, `Belarus 5-1` PRODUCT).

@@ -33,10 +33,10 @@ _TRAILING_NUMBERS = re.compile(r"(?:\s+\S*\d\S*)+$")
 _LOWERCASE_TAIL = re.compile(r"(?:\s+[a-z][a-z]+)+$")
 _MINOR_WORDS = {"of", "for", "and", "the", "on", "de", "du", "des", "la", "le", "&"}
 # Words that join two names rather than belong to one: `Thibaut Courtois to Real Madrid`,
-# `Kelly and Baroni` (people and places only: `Procter and Gamble` is one company).
-_JOINING_WORDS = r"to|at|in|with|from|by|as|after|before|said|says|told|tells|joins|joined|meets|met|visits|visited"
-_JOINED = {kind: re.compile(rf"\s+(?:{words})\s+") for kind, words in (
-    ("orgs", _JOINING_WORDS), ("people", _JOINING_WORDS + "|and"), ("places", _JOINING_WORDS + "|and"))}
+# `Kelly and Baroni` ("and" for people and places only: `Procter and Gamble` is one company).
+# Other prepositions and verbs of speech were tried and lost on the development halves.
+_JOINED = {"orgs": re.compile(r"\s+to\s+"), "people": re.compile(r"\s+(?:to|and)\s+"),
+           "places": re.compile(r"\s+(?:to|and)\s+")}
 # Time zones and units are capitalised abbreviations, not names.
 TIME_ZONES_AND_UNITS = frozenset({
     "UTC", "GMT", "EST", "EDT", "CST", "CDT", "MST", "MDT", "PST", "PDT", "AKST", "HST", "BST", "CET", "CEST",
@@ -90,9 +90,9 @@ def strip_leading_the(name: str) -> str:
 
 def split_names(name: str, kind: str) -> list[str]:
     """Names the model ran together: across a spaced dash (`GERMANY - Bunds`), a parenthesis
-    (`Frankie Fredericks (Namibia`), a colon (`Apple Arcade: So`), "v" or "or", a preposition or a
-    verb (`Thibaut Courtois to Real Madrid`), "and" between people or places, and for places a
-    comma (`Mobile, Alabama` → `Mobile`, `Alabama`)."""
+    (`Frankie Fredericks (Namibia`), a colon (`Apple Arcade: So`), "v", "or" and "to" (`Thibaut
+    Courtois to Real Madrid`), "and" between people or places, and for places a comma
+    (`Mobile, Alabama` → `Mobile`, `Alabama`)."""
     parts = [piece for part in _SEPARATOR.split(name) for piece in _JOINED[kind].split(part)]
     if kind == "places":
         parts = [piece for part in parts for piece in part.split(",")]
