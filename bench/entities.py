@@ -13,14 +13,16 @@ halves; the B halves are the figures that count.
     micro-averaged over documents, on running-prose sentences only (dropped:
     fewer than 10 tokens, 15% or more tokens with digits, or over half the
     words in capitals). Names are compared case-folded, without a leading
-    "the" or a possessive; in the gold set a lone surname of exactly one full
-    name in the document counts as that full name. The alias file maps names on
+    "the" or a possessive; in the gold set a company name with a legal suffix beside
+    its bare name (`Lear Corp`, `Lear`) is one name, and a lone surname or first name of
+    exactly one full name in the document counts as that full name (one entity, one value). The alias file maps names on
     both sides, since it only chooses how a name is spelled.
 """
 from __future__ import annotations
 
 import argparse
 import json
+import re
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
@@ -40,6 +42,7 @@ CONLL = CORPORA / "conll2003-dev" / "eng.testa"
 WIKINEWS = CORPORA / "wikinews-2019-2020"
 WIKINEWS_GOLD = Path(__file__).with_name("gold") / "wikinews-entities.json"
 TYPES = ("PER", "ORG", "LOC")
+_GOLD_SUFFIX = re.compile(r",?\s+(?:Corp|Corporation|Inc|Co|Ltd|plc|PLC|LLC|AG|SA|NV)\.?$")
 MODEL_TYPES = {"PERSON": "PER", "ORG": "ORG", "GPE": "LOC", "LOC": "LOC", "FAC": "LOC"}
 KIND_TYPES = {"people": "PER", "orgs": "ORG", "places": "LOC"}
 TYPE_KINDS = {kind_type: kind for kind, kind_type in KIND_TYPES.items()}
@@ -114,12 +117,28 @@ def comparable(name: str) -> str:
     return strip_leading_the(strip_possessive(name.replace("’", "'"))).casefold()
 
 
+def gold_companies(orgs: list[str]) -> dict[str, str]:
+    """The gold rule for companies: a name that is another of the document's names plus a legal
+    suffix is that name (`Lear Corp` beside `Lear`)."""
+    names = {name.casefold(): name for name in orgs}
+    merged = {}
+    for name in orgs:
+        bare = _GOLD_SUFFIX.sub("", name)
+        if bare != name and bare.casefold() in names:
+            merged[name] = names[bare.casefold()]
+    return merged
+
+
 def gold_surnames(people: list[str]) -> dict[str, str]:
-    """The gold rule, kept apart from the code under test: a lone surname of exactly one full name is that name."""
+    """The gold rule, kept apart from the code under test: a lone name that is the last or the first
+    word of exactly one full name is that person (`Seles` or `Monica` beside `Monica Seles`)."""
     full_names = {name for name in people if " " in name}
     merged = {}
     for name in people:
-        owners = {full for full in full_names if " " not in name and full.split()[-1].casefold() == name.casefold()}
+        if " " in name:
+            continue
+        owners = {full for full in full_names if name.casefold() in (full.split()[-1].casefold(),
+                                                                     full.split()[0].casefold())}
         if len(owners) == 1:
             merged[name] = owners.pop()
     return merged
@@ -130,7 +149,8 @@ def facet_set(named: list[tuple[str, str]], aliases: Aliases, surnames: bool) ->
     named = aliases.apply([(strip_leading_the(strip_possessive(n)), k) for n, k in named])
     if surnames:
         merged = gold_surnames([name for name, kind in named if kind == "people"])
-        named = [(merged.get(name, name) if kind == "people" else name, kind) for name, kind in named]
+        merged |= gold_companies([name for name, kind in named if kind == "orgs"])
+        named = [(merged.get(name, name), kind) for name, kind in named]
     return {(KIND_TYPES[kind], comparable(name)) for name, kind in named}
 
 
@@ -190,15 +210,6 @@ def entity_lists(entities) -> dict[str, list[str]]:
     return {kind: list(getattr(entities, kind)) for kind in KIND_TYPES}
 
 
-def merged_entities(entities: list[frozenset[tuple[str, str]]]) -> list[frozenset[tuple[str, str]]]:
-    """Gold entities that share a name are one entity (`Exxon Corp` and `Exxon` in one document)."""
-    merged: list[frozenset[tuple[str, str]]] = []
-    for names in entities:
-        overlapping = [other for other in merged if other & names]
-        merged = [other for other in merged if not other & names] + [names.union(*overlapping)]
-    return merged
-
-
 def matched(gold: list[frozenset[tuple[str, str]]], predicted: set[tuple[str, str]]) -> int:
     """How many predicted values name a gold entity, each entity matched once."""
     left = list(gold)
@@ -221,9 +232,8 @@ def score(documents: list[Scored], aliases: Aliases) -> dict[tuple[str, str], tu
     for document in documents:
         shown = names.apply(document.own)
         ours = {(KIND_TYPES[kind], comparable(name)) for kind in KIND_TYPES for name in shown[kind]}
-        # A gold name the index spells as another (Exxon Corp as Exxon) counts under that spelling too.
-        gold = merged_entities([names_of | {spelled[value] for value in names_of if value in spelled}
-                                for names_of in document.gold])
+        # A gold name the index spells as another (Exxon Corp as Exxon) may be found under that spelling.
+        gold = [names_of | {spelled[value] for value in names_of if value in spelled} for names_of in document.gold]
         for system, predicted in (("raw", document.raw), ("ours", ours)):
             counter = counts.setdefault((document.half, system), Counter())
             counter.update(tp=matched(gold, predicted), pred=len(predicted), gold=len(gold))
