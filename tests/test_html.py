@@ -139,3 +139,12 @@ def test_html_articles_get_entities_and_are_searchable(store, articles_dir):
     hit, = NewsIndex(store.root).search(SearchRequest(query="harbour reopened")).hits
     assert (hit.title, hit.date, hit.source) == ("Harbour reopens after storm", "2024-03-02", "Harbour Times")
     assert "Ahmed Aboutaleb" in hit.people and "Rotterdam" in hit.places
+
+
+def test_character_references_in_page_metadata_are_decoded():
+    page = ('<html><head><script type="application/ld+json">{"@type": "NewsArticle", "headline": '
+            '"Chelsea activate &#163;71m clause &amp; sign keeper", "publisher": {"name": "AT&amp;T News"}}'
+            '</script><meta name="author" content="Ana &amp;amp; Bo"></head><body></body></html>')
+    metadata = read_metadata(BeautifulSoup(page, "html.parser"))
+    assert (metadata.title, metadata.source, metadata.author) == (
+        "Chelsea activate £71m clause & sign keeper", "AT&T News", "Ana & Bo")

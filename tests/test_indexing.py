@@ -8,7 +8,11 @@ import pytest
 
 from search import IndexLockedError, IndexStore, NewsIndex, SearchRequest, index_paths
 from search import reading
+from search.article import Article
+from search.entities import Aliases
 from search.index.writing import Batch
+from search.manifest import Manifest
+from search.renaming import rename_across_index
 
 from .conftest import SEEDS, write_jsonl
 
@@ -472,3 +476,48 @@ def test_a_run_with_nothing_to_do_commits_nothing_but_remembers_touched_files(st
     monkeypatch.setattr(reading, "sha256_of_file", lambda path, *args: hashed.append(path) or "")
     assert counts(index_paths(store, [articles_dir])) == (0, 0, 0, 3, 0)
     assert hashed == []  # the new time was recorded: no file had to be read again
+
+
+def _article(number: int, **entities) -> Article:
+    return Article(id=f"a{number}", file=f"/news/{number}.txt", path=f"{number}.txt", title=f"Story {number}",
+                   body=f"Body of story {number}.", **{kind: tuple(names) for kind, names in entities.items()})
+
+
+def test_names_across_the_index_are_written_into_every_article_and_kept_for_searches(store):
+    generation = store.new_generation()
+    with Batch(store, generation) as batch:
+        batch.add(_article(1, people=["Qaboos bin Said", "Qaboos"], orgs=["Exxon"]))
+        batch.add(_article(2, people=["Qaboos"], orgs=["Exxon Corp"], places=["Pittsburgh"]))
+        batch.add(_article(3, orgs=["Pittsburgh"]))
+        batch.add(_article(4, orgs=["Pittsburgh"]))
+        batch.manifest = Manifest(files={})
+    store.make_current(generation)
+    manifest = store.manifest()
+    assert rename_across_index(store, generation, manifest, Aliases.none()) == 2
+    index = NewsIndex(store.root)
+    try:
+        second = index.article("a2")
+        assert (second.people, second.orgs, second.places) == (("Qaboos bin Said",), ("Exxon", "Pittsburgh"), ())
+        assert store.manifest().names == {"people": {"qaboos": "Qaboos bin Said"}, "orgs": {"exxon corp": "Exxon"}}
+        assert index.search(SearchRequest(orgs=("exxon corp",))).total == 2
+        assert index.search(SearchRequest(query="person:qaboos")).total == 2
+    finally:
+        index.close()
+    # Nothing left to change: no new commit.
+    assert rename_across_index(store, generation, store.manifest(), Aliases.none()) == 0
+
+
+def test_an_index_made_before_own_entities_were_kept_takes_new_articles(store, articles_dir):
+    from whoosh import index as whoosh_index
+
+    from search.index.schema import build_schema
+
+    generation = store.new_generation()
+    old_schema = build_schema()
+    old_schema.remove("own_entities")
+    whoosh_index.create_in(str(generation), old_schema)
+    store.make_current(generation)
+    write_jsonl(articles_dir / "wire.jsonl", [{"id": "1", "title": "Harbour", "body": "The harbour reopened."}])
+    report = index_paths(store, [articles_dir], entities=False)
+    assert report.articles == 1 and not report.errors
+    assert NewsIndex(store.root).search(SearchRequest(query="harbour")).total == 1

@@ -4,6 +4,7 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import os
+import re
 from collections import deque
 from collections.abc import Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -23,6 +24,8 @@ from .normalise import Entities, normalise_mentions, settle
 RULES_VERSION = 7
 CHUNK_ARTICLES = 128
 ROW_DIGIT_SHARE, SHORT_ROW_DIGIT_SHARE, SHORT_ROW_WORDS = 0.3, 0.2, 12
+
+_DIGIT = re.compile(r"\d")
 
 Tag = TypeVar("Tag")
 
@@ -49,7 +52,7 @@ def is_table_row(paragraph: str) -> bool:
     (20% in a line of under 12 words, such as "Avg shrs 48.3 mln vs 45.8 mln")."""
     words = paragraph.split()
     share = SHORT_ROW_DIGIT_SHARE if len(words) < SHORT_ROW_WORDS else ROW_DIGIT_SHARE
-    return sum(any(ch.isdigit() for ch in word) for word in words) >= share * len(words)
+    return sum(1 for word in words if _DIGIT.search(word)) >= share * len(words)
 
 
 def entity_fingerprint(aliases: Aliases) -> str:

@@ -58,10 +58,15 @@ def retype_places(named: list[tuple[str, str]]) -> list[tuple[str, str]]:
     return [(places[name.casefold()], "places") if name.casefold() in places else (name, kind) for name, kind in named]
 
 
+@lru_cache(maxsize=1)
+def _region_keys() -> frozenset[str]:
+    return frozenset(name.casefold() for name in region_names())
+
+
 def strip_leading_regions(named: list[tuple[str, str]]) -> list[tuple[str, str]]:
     """A person's name run on from a country or state before it (`Vermont Bernie Sanders`, from a
     headline or caption), when the article names the person without it too."""
-    regions = {name.casefold() for name in region_names()}
+    regions = _region_keys()
     people = {name.casefold() for name, kind in named if kind == "people"}
     result = []
     for name, kind in named:

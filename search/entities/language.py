@@ -28,4 +28,4 @@ def looks_english(text: str) -> bool:
     words = _WORD.findall(text[:20_000].lower())
     if len(words) < MIN_WORDS:
         return True
-    return sum(word in COMMON_ENGLISH for word in words) >= MIN_SHARE * len(words)
+    return sum(map(COMMON_ENGLISH.__contains__, words)) >= MIN_SHARE * len(words)

@@ -37,6 +37,7 @@ _MINOR_WORDS = {"of", "for", "and", "the", "on", "de", "du", "des", "la", "le", 
 # Other prepositions and verbs of speech were tried and lost on the development halves.
 _JOINED = {"orgs": re.compile(r"\s+to\s+"), "people": re.compile(r"\s+(?:to|and)\s+"),
            "places": re.compile(r"\s+(?:to|and)\s+")}
+_LATIN_LETTER = re.compile(r"[A-Za-z]")
 # Time zones and units are capitalised abbreviations, not names.
 TIME_ZONES_AND_UNITS = frozenset({
     "UTC", "GMT", "EST", "EDT", "CST", "CDT", "MST", "MDT", "PST", "PDT", "AKST", "HST", "BST", "CET", "CEST",
@@ -125,7 +126,7 @@ def is_junk(name: str) -> bool:
     words = name.split()
     return (letters < 2 or len(name) > MAX_NAME_CHARS or len(words) > MAX_NAME_WORDS
             or not any(ch.isupper() for ch in name) or letters < len(name.replace(" ", "")) / 2
-            or not any("a" <= ch.lower() <= "z" for ch in name)
+            or not _LATIN_LETTER.search(name)
             or name in TIME_ZONES_AND_UNITS or bool(_CODE_NAME.match(name))
             or (len(words) > 1 and words[-1].lower() in NOT_ENTITY_HEADS))
 
