@@ -18,6 +18,7 @@ from .entities import Aliases, EntityExtractor, KeepEntities, entity_fingerprint
 from .errors import NewsSearchError
 from .files import path_text, shown_key
 from .index.store import IndexStore
+from .index.schema import entity_lists
 from .index.writing import Batch
 from .manifest import Manifest
 from .reading import FileOutcome, read_file, unchanged_on_disk
@@ -204,10 +205,13 @@ def _with_changed_articles(batch: Batch, file: FoundFile, outcome: FileOutcome):
 
 
 def _derive_entities_again(batch: Batch, extractor: EntityExtractor) -> None:
-    """Give every stored article (but those written by this batch) its entities under the current rules and aliases."""
+    """Give every stored article (but those written by this batch) its entities under the current rules
+    and aliases; only those whose own entities change are written again."""
+    own_before = batch.own_entities()
     for chunk in _chunks(batch.stored_articles(), 1000):
         for entry, article in zip(chunk, extractor.enrich([entry.article for entry in chunk]), strict=True):
-            batch.replace(entry, article)
+            if entity_lists(article) != own_before.get(entry.docnum):
+                batch.replace(entry, article)
 
 
 def _chunks(items: Iterator, size: int) -> Iterator[list]:

@@ -235,6 +235,10 @@ class Batch:
         self.remove(stored)
         self.add(article, own)
 
+    def own_entities(self) -> dict[int, dict[str, list[str]]]:
+        """The own entities of every committed article, by document number."""
+        return {docnum: own for docnum, own, _ in entities_of_documents(self._committed.reader())}
+
     def stored_articles(self) -> Iterator[StoredArticle]:
         """Every article committed before this batch began and not removed by it, with its document number."""
         for docnum in self._committed.reader().all_doc_ids():
