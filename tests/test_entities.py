@@ -317,6 +317,7 @@ def test_articles_not_in_english_give_no_text_to_the_model():
     declared = dataclasses.replace(seed_article(), labels={"language": ("de-DE",)})
     assert entity_text(declared) == ""
     assert entity_text(dataclasses.replace(declared, labels={"language": ("en-GB",)})) != ""
+    assert entity_text(dataclasses.replace(article, labels={"language": ("en",)})) == ""  # declared, but German
     assert entity_text(seed_article()) != ""
 
 

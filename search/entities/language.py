@@ -17,10 +17,11 @@ _WORD = re.compile(r"[^\W\d_]+")
 
 
 def is_english(article: Article, text: str) -> bool:
-    """The language the page declares (`en`, `en-GB`…), else what the words of `text` say."""
+    """Not when the page declares another language; else what the words of `text` say (pages built
+    from an English template declare `en` over German text)."""
     declared = article.labels.get("language")
-    if declared:
-        return declared[0].strip().lower()[:2] == "en"
+    if declared and declared[0].strip().lower()[:2] != "en":
+        return False
     return looks_english(text)
 
 
