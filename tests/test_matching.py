@@ -103,3 +103,25 @@ def test_queries_it_does_not_evaluate_go_through_whoosh(segmented):
         searcher._query_matcher.matches(sloppy)
     result = searcher.search(SearchRequest.from_text(query='"oil prices"~3'))
     assert result.total == len(list(searcher._searcher.docs_for_query(sloppy))) > 0
+
+
+def test_a_prefix_is_scored_per_segment_as_whoosh_does(tmp_path):
+    """Whoosh decides a prefix's strategy in each segment: in a segment of up to 5,000 documents, three
+    words or more score 1 per match, while the same prefix is scored by BM25F in a larger segment."""
+    folder = tmp_path / "articles"
+    folder.mkdir()
+    write_jsonl(folder / "big.jsonl", [{"id": str(n), "title": "t", "body": WORDS[n % len(WORDS)]}
+                                       for n in range(5001)])
+    store = IndexStore(tmp_path / "index")
+    index_paths(store, [folder], jobs=1, entities=False)
+    write_jsonl(folder / "small.jsonl", varied_records("s-", 30, seed=3))
+    index_paths(store, [folder], jobs=1, entities=False)
+    index = NewsIndex(store.root)
+    try:
+        fast, whoosh = fast_and_whoosh(index, "s*")
+        assert len(list(index.searcher()._searcher.reader().leaf_readers())) == 2
+        assert 1.0 in whoosh.scores.tolist() and len(set(whoosh.scores.tolist())) > 1  # both strategies
+        assert fast.docs.tolist() == whoosh.docs.tolist()
+        np.testing.assert_allclose(fast.scores, whoosh.scores, rtol=1e-9)
+    finally:
+        index.close()

@@ -32,7 +32,7 @@ from .query import TimedReader
 # Field lengths are stored as one byte each; this decodes them. Whoosh scores a
 # stored 0 as length 1.
 _LENGTH_OF_BYTE = np.array([byte_to_length(byte) if byte else 1 for byte in range(256)], dtype=np.float64)
-# Whoosh's `Or` changes strategy at this many documents (see `_expansion`).
+# Whoosh's `Or` changes strategy at this many documents in a segment (see `_expansion`).
 _WHOOSH_SMALL_INDEX = 5000
 
 
@@ -73,6 +73,11 @@ class Matches:
         keep = ~np.isin(self.docs, other.docs, assume_unique=True)
         return Matches(self.docs[keep], self.scores[keep])
 
+    def between(self, start: int, end: int) -> Matches:
+        """The matching documents numbered from `start` up to (not including) `end`."""
+        low, high = np.searchsorted(self.docs, [start, end])
+        return Matches(self.docs[low:high], self.scores[low:high])
+
     def boosted(self, boost: float) -> Matches:
         return self if boost == 1.0 else Matches(self.docs, self.scores * boost)
 
@@ -97,7 +102,7 @@ class PostingReader:
     def __init__(self, searcher) -> None:
         self.searcher = searcher
         self.reader = searcher.reader()
-        self._leaves = list(self.reader.leaf_readers())
+        self.leaves = list(self.reader.leaf_readers())  # (segment reader, first document number)
         self._live = np.zeros(self.reader.doc_count_all(), dtype=bool)
         self._live[np.fromiter(self.reader.all_doc_ids(), dtype=np.int64)] = True
         self._lengths: dict[str, np.ndarray] = {}
@@ -107,7 +112,7 @@ class PostingReader:
 
     def postings(self, field: str, text: bytes, *, with_values: bool = False) -> Postings:
         docs, weights, values = [], [], []
-        for leaf, offset in self._leaves:
+        for leaf, offset in self.leaves:
             if (field, text) not in leaf:
                 continue
             matcher = leaf.postings(field, text)
@@ -136,7 +141,7 @@ class PostingReader:
         """Every document's length in `field`, as Whoosh's scorers see it."""
         if field not in self._lengths:
             parts = []
-            for leaf, _ in self._leaves:
+            for leaf, _ in self.leaves:
                 column = leaf._perdoc._cached_reader(_lenfield(field), LENGTHS_COLUMN)
                 count = leaf.doc_count_all()
                 codes = np.fromiter(column, dtype=np.uint8, count=count) if column is not None \
@@ -200,23 +205,34 @@ class QueryMatcher:
     def _expansion(self, query: wq.PatternQuery) -> Matches:
         """A prefix or wildcard: the union of the words it expands to, scored as Whoosh does.
 
-        Whoosh drops the boost of a one-word expansion, and when its `Or` preloads
-        (1,024 words or more, or three or more in an index of up to 5,000 documents)
-        a constant-score expansion scores 1 per match instead of BM25F.
+        Whoosh expands the pattern and picks its strategy in each segment on its own: it
+        drops the boost of a one-word expansion, and when its `Or` preloads (1,024 words
+        or more, or three or more in a segment of up to 5,000 documents) a constant-score
+        expansion scores 1 per match instead of BM25F.
         """
-        words = [text for _, text in query.expanded_terms(TimedReader(self.postings.reader, self._check_time))]
-        terms = []
-        for word in words:
-            self._check_time()
-            terms.append(self._term(query.fieldname, word))
-        if len(terms) == 1:
-            return terms[0]
-        union = reduce(Matches.__or__, terms, Matches.none())
-        preloads = len(terms) >= wq.Or.TOO_MANY_CLAUSES or (
-            len(terms) > 2 and self.searcher.doc_count_all() <= _WHOOSH_SMALL_INDEX)
-        if preloads and query.constantscore:
-            return Matches(union.docs, np.ones(len(union.docs)))
-        return union.boosted(query.boost)
+        words_by_segment = [
+            (leaf, offset, [text for _, text in query.expanded_terms(TimedReader(leaf, self._check_time))])
+            for leaf, offset in self.postings.leaves]
+        whole: dict[bytes | str, Matches] = {}
+        parts = []
+        for leaf, offset, words in words_by_segment:
+            terms = []
+            for word in words:
+                self._check_time()
+                if word not in whole:
+                    whole[word] = self._term(query.fieldname, word)
+                terms.append(whole[word].between(offset, offset + leaf.doc_count_all()))
+            if len(terms) == 1:
+                parts.append(terms[0])
+            elif terms:
+                union = reduce(Matches.__or__, terms, Matches.none())
+                preloads = len(terms) >= wq.Or.TOO_MANY_CLAUSES or (
+                    len(terms) > 2 and leaf.doc_count_all() <= _WHOOSH_SMALL_INDEX)
+                if preloads and query.constantscore:
+                    parts.append(Matches(union.docs, np.ones(len(union.docs))))
+                else:
+                    parts.append(union.boosted(query.boost))
+        return reduce(Matches.__or__, parts, Matches.none())
 
     def _term(self, field: str, text: str | bytes, postings: Postings | None = None) -> Matches:
         btext = self._bytes(field, text)
