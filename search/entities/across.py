@@ -63,8 +63,8 @@ class IndexNames:
 
 def names_across(articles: Iterable[EntityLists], aliases: Aliases) -> IndexNames:
     """The table for an index whose articles have these entities of their own ({kind: names})."""
-    articles_with: dict[str, Counter] = {}  # folded name → Counter of kinds, one vote per article
-    spellings: dict[str, Counter] = {}
+    kind_votes: Counter = Counter()  # (folded name, kind): articles
+    spelling_votes: Counter = Counter()  # (folded name, spelling): articles
     together: set[tuple[str, str]] = set()  # (one-word name, longer name) named by one article
     for entities in articles:
         keys = set()
@@ -72,10 +72,16 @@ def names_across(articles: Iterable[EntityLists], aliases: Aliases) -> IndexName
             for name in entities.get(kind, ()):
                 key = name.casefold()
                 keys.add(key)
-                articles_with.setdefault(key, Counter())[kind] += 1
-                spellings.setdefault(key, Counter())[name] += 1
+                kind_votes[key, kind] += 1
+                spelling_votes[key, name] += 1
         together.update((word, key) for key in keys if " " in key
                         for word in {key.split()[0], key.split()[-1]} if word in keys)
+    articles_with: dict[str, Counter] = {}
+    for (key, kind), count in kind_votes.items():
+        articles_with.setdefault(key, Counter())[kind] = count
+    spellings: dict[str, Counter] = {}
+    for (key, name), count in spelling_votes.items():
+        spellings.setdefault(key, Counter())[name] = count
 
     kind_of = {key: _settled_kind(key, votes, aliases) for key, votes in articles_with.items()}
     # The spelling most articles use; on a tie the first in code-point order, so that every build agrees.
