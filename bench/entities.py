@@ -24,7 +24,7 @@ import argparse
 import json
 import re
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from search.entities import DEFAULT_ALIASES, Aliases, entity_text
@@ -167,7 +167,7 @@ def conll_facets(documents: list[list[Sentence]], nlp, aliases: Aliases, gazette
         entities = entities_from_mentions(text, mentions, aliases, gazetteer=gazetteer)
         gold_entities = [frozenset({name}) for name in expected]
         found.append(Scored("A" if number % 2 == 0 else "B", gold_entities, raw_values(text, mentions),
-                            entity_lists(entities)))
+                            asdict(entities)))
     return found
 
 
@@ -186,7 +186,7 @@ def wikinews_facets(nlp, aliases: Aliases, gazetteer: bool) -> list[Scored]:
         gold_entities = [frozenset(facet_set([(spelling, kind) for spelling in (name, *variants)], aliases,
                                              surnames=False))
                          for kind in KIND_TYPES for name, variants in entry[kind].items()]
-        found.append(Scored(entry["half"], gold_entities, raw_values(text, mentions), entity_lists(entities)))
+        found.append(Scored(entry["half"], gold_entities, raw_values(text, mentions), asdict(entities)))
     return found
 
 
@@ -198,16 +198,12 @@ class Scored:
     half: str
     gold: list[frozenset[tuple[str, str]]]
     raw: set[tuple[str, str]]
-    own: dict[str, list[str]]
+    own: dict[str, tuple[str, ...]]
 
 
 def raw_values(text: str, mentions: list[Mention]) -> set[tuple[str, str]]:
     return facet_set([(text[m.start:m.end], TYPE_KINDS[MODEL_TYPES[m.label]])
                       for m in mentions if m.label in MODEL_TYPES], Aliases.none(), surnames=False)
-
-
-def entity_lists(entities) -> dict[str, list[str]]:
-    return {kind: list(getattr(entities, kind)) for kind in KIND_TYPES}
 
 
 def matched(gold: list[frozenset[tuple[str, str]]], predicted: set[tuple[str, str]]) -> int:

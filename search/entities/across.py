@@ -24,7 +24,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from .aliases import KINDS, Aliases
-
+from .normalise import merge_surnames
 
 _COMPANY_SUFFIX = re.compile(r",?\s+(?:corp|corporation|inc|incorporated|co|ltd|limited|plc|llc|ag|sa|nv|"
                              r"u\.s\.a|usa)\.?$", re.IGNORECASE)
@@ -111,15 +111,8 @@ def _settled_kind(key: str, votes: Counter, aliases: Aliases) -> str:
 def _short_forms(kind_of: dict[str, str], together: set[tuple[str, str]]) -> dict[str, str]:
     """One-word people's names that begin or end exactly one longer person's name in the index,
     and are named beside it in an article at least once."""
-    owners: dict[str, set[str]] = {}
-    for key, kind in kind_of.items():
-        words = key.split()
-        if kind == "people" and len(words) > 1:
-            for word in {words[0], words[-1]}:
-                owners.setdefault(word, set()).add(key)
-    return {key: next(iter(owners[key])) for key, kind in kind_of.items()
-            if kind == "people" and " " not in key and len(owners.get(key, ())) == 1
-            and (key, next(iter(owners[key]))) in together}
+    people = [key for key, kind in kind_of.items() if kind == "people"]
+    return {short: full for short, full in merge_surnames(people).items() if (short, full) in together}
 
 
 def _company_suffixes(kind_of: dict[str, str]) -> dict[str, str]:

@@ -210,13 +210,11 @@ class QueryMatcher:
         or more, or three or more in a segment of up to 5,000 documents) a constant-score
         expansion scores 1 per match instead of BM25F.
         """
-        words_by_segment = [
-            (leaf, offset, [text for _, text in query.expanded_terms(TimedReader(leaf, self._check_time))])
-            for leaf, offset in self.postings.leaves]
-        whole: dict[bytes | str, Matches] = {}
+        whole: dict[bytes | str, Matches] = {}  # each word's matches in the whole index
         parts = []
-        for leaf, offset, words in words_by_segment:
+        for leaf, offset in self.postings.leaves:
             terms = []
+            words = [text for _, text in query.expanded_terms(TimedReader(leaf, self._check_time))]
             for word in words:
                 self._check_time()
                 if word not in whole:
