@@ -247,6 +247,8 @@ def _request_options(command: Callable) -> Callable:
         click.option("--to", "date_to", metavar="DATE", help="Up to this date, inclusive: YYYY, YYYY-MM or YYYY-MM-DD."),
         click.option("--sort", type=click.Choice(SORTS), default="relevance", show_default=True,
                      help="Order of hits; with an empty QUERY, relevance means newest first."),
+        click.option("--feedback", is_flag=True,
+                     help="Re-rank by the words of the ten best matches (better for topics; slower)."),
         click.option("--limit", type=click.IntRange(1, 1000), default=10, show_default=True, help="Hits per page."),
         click.option("--page", type=click.IntRange(min=1), default=1, show_default=True, help="Page of hits."),
     ]
@@ -261,7 +263,11 @@ def _request_options(command: Callable) -> Callable:
 @json_option
 @click.pass_obj
 def search(context: Context, query: str, limit: int, as_json: bool, **filters) -> None:
-    """Search the index. Words are AND-ed; OR, NOT, "phrases", prefix* and field:value work.
+    """Search the index. Words are AND-ed; OR, NOT, "phrases", prefix*, wild?card, [a TO c] and field:value work.
+
+    Hits are ranked by BM25 over title and body (a prefix or wildcard counts as
+    one word standing for all it covers), words standing together first; equal
+    scores newest first. --feedback re-ranks by the words of the ten best hits.
 
     Fields for field:value are title, body, source, distributor, people (person),
     orgs (org) and places (place). Repeated filters of one kind are OR-ed, different

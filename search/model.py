@@ -35,6 +35,9 @@ class SearchRequest:
     # Count each facet over the matches of every filter but its own, so that a page can offer
     # a second source beside a selected one. Off by default: the contract counts all matches.
     facets_leave_own_filter_out: bool = False
+    # Re-rank the matches with words from the best ten (pseudo-relevance feedback): better ranking
+    # of topics, a few milliseconds more per search. The matches themselves do not change.
+    feedback: bool = False
 
     def __post_init__(self) -> None:
         if self.sort not in SORTS:

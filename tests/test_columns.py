@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from search import NewsIndex, SearchRequest, index_paths
-from search.index.columns import SUFFIX
+from search.index.columns import SUFFIX, Columns
 
 from .conftest import oil_stories, write_jsonl
 
@@ -25,11 +25,28 @@ def facets_and_dates(store) -> tuple:
 
 
 def test_every_segment_gets_a_column_file_and_merged_ones_lose_theirs(store, articles_dir):
+    """And each commit gets one file of the whole index, replacing the previous commit's."""
     for part in range(12):
         write_jsonl(articles_dir / f"part{part}.jsonl", oil_stories(3 + part))
         index_paths(store, [articles_dir])
-        assert [path.name.removesuffix(SUFFIX) for path in column_files(store)] == segment_ids(store)
+        with store.open().reader() as reader:
+            whole = f"whole-index-{reader.generation()}"
+        assert [path.name.removesuffix(SUFFIX) for path in column_files(store)] == sorted([*segment_ids(store), whole])
     assert len(segment_ids(store)) < 12  # Whoosh merged small segments, and removed their files
+
+
+def test_the_whole_index_file_holds_what_the_segments_hold(store, articles_dir):
+    for part in range(3):
+        write_jsonl(articles_dir / f"part{part}.jsonl", oil_stories(4 + part))
+        index_paths(store, [articles_dir])
+    with store.open().reader() as reader:
+        whole = Columns.of_reader(reader, store.current_generation())
+        parts = Columns.of_segments(reader, store.current_generation())
+        assert whole.ids.tolist() == parts.ids.tolist() and len(set(whole.ids.tolist())) == reader.doc_count_all()
+        assert whole.days.tolist() == parts.days.tolist()
+        for facet in whole.facets:
+            assert whole.facet(facet).names == parts.facet(facet).names
+            assert whole.facet(facet).value_ids.tolist() == parts.facet(facet).value_ids.tolist()
 
 
 def test_answers_are_the_same_with_and_without_the_files(store, articles_dir):

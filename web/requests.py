@@ -30,6 +30,7 @@ def search_request(args: MultiDict, *, page_view: bool) -> SearchRequest:
         per_page=per_page,
         facet_limit=MORE_FACET_VALUES if page_view and args.get("more") else 10,
         facets_leave_own_filter_out=page_view,
+        feedback=_flag(args, "feedback"),
         **filters,
     )
 
@@ -39,6 +40,13 @@ def _filter_values(args: MultiDict, name: str) -> tuple[str, ...]:
     if len(values) > MAX_FILTER_VALUES:
         raise QuerySyntaxError(f"{len(values)} values of {name}; a search takes at most {MAX_FILTER_VALUES}")
     return values
+
+
+def _flag(args: MultiDict, name: str) -> bool:
+    text = args.get(name, "")
+    if text not in ("", "0", "1"):
+        raise QuerySyntaxError(f"{name} must be 1 or 0, not {text[:20]!r}")
+    return text == "1"
 
 
 def _integer(args: MultiDict, name: str, default: int, low: int, high: int) -> int:

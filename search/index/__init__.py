@@ -2,9 +2,11 @@
 
 Parts: `schema` (fields and the Article ↔ document mapping), `store` (generations
 on disk, atomic swap), `lock` (one writer), `writing` (a batch per commit),
-`query` (request → Whoosh query), `matching` (matches and BM25F scores from
-whole posting lists), `columns` (dates and facet values as arrays, a file per
-segment), `facets` (counts over them), `snippets` (escaped highlights),
+`query` (request → Whoosh query), `postings` (posting lists and field lengths
+as arrays), `scoring` (the BM25 formula), `matches` (sets of scored documents),
+`matching` (what each kind of query matches and scores), `ranking` (tie order,
+nearness, feedback), `columns` (ids, dates and facet values as arrays, a file
+per segment), `facets` (counts over them), `snippets` (escaped highlights),
 `searching` (IndexSearcher and NewsIndex).
 """
 from .searching import IndexSearcher, NewsIndex

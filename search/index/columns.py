@@ -1,15 +1,18 @@
-"""Each document's date and facet values as numpy arrays, kept in a file beside each segment.
+"""Each document's id, date and facet values as numpy arrays, kept in a file beside each segment.
 
 Whoosh keeps them in columns read one document at a time: turning those into
 arrays costs about a second per 100,000 articles. So the writer does it once per
-new segment (`write_missing`), and a searcher loads the files and lays the
-segments end to end; a segment without a file (an index from an older version)
-is read from its columns instead. The files are named after their segment, so
-Whoosh deletes them together with it when segments are merged.
+new segment (`write_missing`), and a searcher reads each file in one go and lays
+the segments end to end; a segment without a file (an index from an older
+version) is read from Whoosh's columns instead, and given a file at the next
+commit. The files are named after their segment, so Whoosh deletes them
+together with it when segments are merged. After each commit the writer also
+saves all segments laid end to end in one file, so that opening a searcher
+reads one file and merges nothing.
 """
 from __future__ import annotations
 
-import io
+import json
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -19,13 +22,17 @@ from ..files import write_atomically
 from .facets import FacetColumn
 from .schema import FACET_FIELDS, VALUE_SEPARATOR, column_name
 
-SUFFIX = ".columns.npz"
+SUFFIX = ".columns"
+_OLD_SUFFIX = ".columns.npz"
+_WHOLE = "whole-index-"  # not a segment's name, which Whoosh would delete as unused  # the format before ids were kept; replaced at the next commit
 
 
 @dataclass(frozen=True)
 class Columns:
-    """Dates (YYYYMMDD, 0 for none) and facet values of every document of a reader, by document number."""
+    """Ids, dates (YYYYMMDD, 0 for none) and facet values of every document of a reader, by document number.
+    A deleted document's id may be empty."""
 
+    ids: np.ndarray  # bytes
     days: np.ndarray
     facets: dict[str, FacetColumn]
 
@@ -34,20 +41,40 @@ class Columns:
 
     @classmethod
     def of_reader(cls, reader, directory: Path) -> Columns:
-        """The columns of every segment of `reader`, from their files where present."""
+        """The columns of every document of `reader`: from the file the writer made for this state of
+        the index, else from each segment's file (or Whoosh's columns), laid end to end."""
+        whole = _load(_whole_path(reader, directory))
+        if whole is not None and len(whole.days) == reader.doc_count_all():
+            return whole
+        return cls.of_segments(reader, directory)
+
+    @classmethod
+    def of_segments(cls, reader, directory: Path) -> Columns:
         parts = [_load(directory / f"{name}{SUFFIX}") or _from_segment(leaf) for leaf, name in _segments(reader)]
         if not parts:  # an empty index
-            return cls(np.zeros(0, dtype=np.int32), {facet: FacetColumn.concatenate([]) for facet in FACET_FIELDS})
-        return cls(np.concatenate([part.days for part in parts]),
+            return cls(np.zeros(0, dtype="S1"), np.zeros(0, dtype=np.int32),
+                       {facet: FacetColumn.concatenate([]) for facet in FACET_FIELDS})
+        return cls(np.concatenate([part.ids for part in parts]), np.concatenate([part.days for part in parts]),
                    {facet: FacetColumn.concatenate([part.facets[facet] for part in parts]) for facet in FACET_FIELDS})
 
 
 def write_missing(reader, directory: Path) -> None:
-    """Write the column file of every segment that has none (durably: a crash leaves no half file)."""
+    """Write the column file of every segment that has none, and the one of the whole index as
+    `reader` sees it (durably: a crash leaves no half file)."""
     for leaf, name in _segments(reader):
         path = directory / f"{name}{SUFFIX}"
         if not path.exists():
             _save(_from_segment(leaf), path)
+    whole = _whole_path(reader, directory)
+    _save(Columns.of_segments(reader, directory), whole)
+    for older in directory.glob(f"{_WHOLE}*{SUFFIX}"):
+        if older != whole:
+            older.unlink(missing_ok=True)
+
+
+def _whole_path(reader, directory: Path) -> Path:
+    """The file of all segments laid end to end, for one commit (generation) of the index."""
+    return directory / f"{_WHOLE}{reader.generation()}{SUFFIX}"
 
 
 def _segments(reader):
@@ -60,30 +87,60 @@ def _segments(reader):
 
 def _from_segment(leaf) -> Columns:
     days = np.fromiter(leaf.column_reader("day"), dtype=np.int32, count=leaf.doc_count_all())
-    return Columns(days, {facet: FacetColumn.from_column(leaf.column_reader(column_name(facet)))
+    return Columns(_ids(leaf), days, {facet: FacetColumn.from_column(leaf.column_reader(column_name(facet)))
                           for facet in FACET_FIELDS})
 
 
+def _ids(leaf) -> np.ndarray:
+    """Each document's id, from the id field's terms (each names its one live document)."""
+    ids = [b""] * leaf.doc_count_all()
+    for text, info in leaf.iter_field("id"):
+        if info.doc_frequency() == 1:
+            ids[info.min_id()] = text
+        else:  # earlier versions of the article, deleted, in the same segment
+            for doc in leaf.postings("id", text).all_ids():
+                ids[doc] = text
+    return np.array(ids, dtype=bytes) if ids else np.zeros(0, dtype="S1")
+
+
 def _save(columns: Columns, path: Path) -> None:
-    arrays = {"days": columns.days}
+    """One file: an 8-byte header length, a JSON header (each array's name, dtype, length and offset),
+    then the arrays' bytes, each at a multiple of 8."""
+    arrays = {"ids": columns.ids, "days": columns.days}
     for facet, column in columns.facets.items():
         arrays[f"{facet}.names"] = np.frombuffer(VALUE_SEPARATOR.join(column.names).encode("utf-8"), dtype=np.uint8)
         arrays[f"{facet}.offsets"] = column.offsets
         arrays[f"{facet}.ids"] = column.value_ids
-    saved = io.BytesIO()
-    np.savez(saved, **arrays)
-    write_atomically(path, saved.getvalue())
+    header, chunks, offset = {}, [], 0
+    for name, array in arrays.items():
+        data = np.ascontiguousarray(array).tobytes()
+        header[name] = [array.dtype.str, len(array), offset]
+        padded = data + bytes(-len(data) % 8)
+        chunks.append(padded)
+        offset += len(padded)
+    head = json.dumps(header).encode("utf-8")
+    head += b" " * (-len(head) % 8)
+    write_atomically(path, len(head).to_bytes(8, "little") + head + b"".join(chunks))
+    path.with_name(path.name.replace(SUFFIX, _OLD_SUFFIX)).unlink(missing_ok=True)
 
 
 def _load(path: Path) -> Columns | None:
     """The columns saved at `path`; None when there is no such file or it cannot be read."""
     try:
-        with np.load(path) as saved:
-            facets = {}
-            for facet in FACET_FIELDS:
-                joined = saved[f"{facet}.names"].tobytes().decode("utf-8")
-                facets[facet] = FacetColumn(joined.split(VALUE_SEPARATOR) if joined else [],
-                                            saved[f"{facet}.offsets"], saved[f"{facet}.ids"])
-            return Columns(saved["days"], facets)
-    except (OSError, KeyError, ValueError):
+        data = path.read_bytes()
+        size = int.from_bytes(data[:8], "little")
+        header = json.loads(data[8:8 + size])
+        start = 8 + size
+
+        def array(name: str) -> np.ndarray:
+            dtype, length, offset = header[name]
+            return np.frombuffer(data, dtype=np.dtype(dtype), count=length, offset=start + offset)
+
+        facets = {}
+        for facet in FACET_FIELDS:
+            joined = array(f"{facet}.names").tobytes().decode("utf-8")
+            facets[facet] = FacetColumn(joined.split(VALUE_SEPARATOR) if joined else [],
+                                        array(f"{facet}.offsets"), array(f"{facet}.ids"))
+        return Columns(array("ids"), array("days"), facets)
+    except (OSError, KeyError, ValueError, TypeError):
         return None

@@ -11,16 +11,18 @@ from typing import Any
 import numpy as np
 from whoosh import query as wq
 from whoosh.index import EmptyIndexError
-from whoosh.searching import TimeLimit
 
 from ..article import Article
 from ..config import TIME_LIMIT_ENV, search_time_limit
 from ..dates import day_number, from_day_number
-from ..errors import NewsSearchError, SearchTooSlowError
+from ..errors import NewsSearchError, QuerySyntaxError, SearchTooSlowError
 from ..model import Hit, IndexStats, SearchRequest, SearchResult
 from .columns import Columns
 from .facets import all_facets, within_dates
-from .matching import Matches, OutOfTime, PostingReader, QueryMatcher, Unsupported, whoosh_matches
+from .matches import Matches
+from .matching import OutOfTime, QueryMatcher, Unsupported
+from .postings import PostingReader
+from .ranking import Feedback, best, with_nearness
 from .query import (
     Spellings,
     TimedReader,
@@ -75,7 +77,8 @@ class IndexSearcher:
         self._body_analyzer = schema["body"].analyzer
         self.columns = columns(self._searcher.reader(), self.generation)
         self._time_limit = search_time_limit()
-        self._query_matcher = QueryMatcher(PostingReader(self._searcher))
+        self._query_matcher = QueryMatcher(PostingReader(self._searcher), self.columns)
+        self._feedback = Feedback(self._query_matcher, self.columns, self._text_of, self._body_analyzer)
         self._spellings = Spellings(store.manifest(self.generation).names)
 
     def close(self) -> None:
@@ -88,9 +91,14 @@ class IndexSearcher:
         except (OSError, EmptyIndexError):
             return False
 
+    def query_tree(self, text: str) -> wq.Query:
+        """The query a search runs for the user's `text`: names under all their spellings, and a bonus
+        for words standing together."""
+        return with_nearness(with_spellings(parse_query(self._parser, text), self._spellings))
+
     def search(self, request: SearchRequest) -> SearchResult:
         deadline = time.monotonic() + self._time_limit
-        user_query = with_spellings(parse_query(self._parser, request.query), self._spellings)
+        user_query = self.query_tree(request.query)
         terms = TimedReader(self._searcher.reader(), lambda: self._check_time(deadline))
         check_patterns(user_query, terms)
         matches = self._matches(user_query, deadline)
@@ -100,7 +108,11 @@ class IndexSearcher:
         total = len(docs)
         wanted = request.page * request.per_page
         if request.effective_sort == "relevance":
-            ranked = self._by_score(docs, matches.scores_of(docs), wanted)
+            scores = matches.scores_of(docs)
+            if request.feedback:
+                scores = self._feedback.rescored(docs, scores)
+                self._check_time(deadline)
+            ranked = list(zip(*(part.tolist() for part in best(docs, scores, wanted, self.columns))))
         else:
             ranked = [(doc, None) for doc in self._by_date(docs, wanted, newest=request.effective_sort == "newest")]
         page = ranked[(request.page - 1) * request.per_page: wanted]
@@ -115,6 +127,10 @@ class IndexSearcher:
             hits=[self._hit(doc, score, snippets, deadline) for doc, score in page],
             facets=all_facets(self.columns, docs, request.facet_limit, facet_docs),
         )
+
+    def _text_of(self, doc: int) -> str:
+        stored = self._searcher.stored_fields(doc)
+        return f"{stored.get('title') or ''}\n{stored.get('body') or ''}"
 
     def article(self, article_id: str) -> Article | None:
         stored = self._searcher.document(id=article_id)
@@ -138,16 +154,13 @@ class IndexSearcher:
         )
 
     def _matches(self, whoosh_query: wq.Query, deadline: float) -> Matches:
-        """Every match with its score: from whole posting lists where possible, else through Whoosh."""
+        """Every match with its score (see `matching` for what each kind of query means)."""
         try:
             matches = self._query_matcher.matches(whoosh_query, deadline)
         except OutOfTime:
             raise self._too_slow() from None
-        except Unsupported:
-            try:
-                matches = whoosh_matches(self._searcher, whoosh_query, deadline - time.monotonic())
-            except TimeLimit:
-                raise self._too_slow() from None
+        except Unsupported as error:
+            raise QuerySyntaxError(f"{error} are not supported") from None
         self._check_time(deadline)
         return matches
 
@@ -172,12 +185,6 @@ class IndexSearcher:
                 mask[self._matches(filter_query(field, values, self._spellings), deadline).docs] = True
                 filters[field] = mask
         return Selection(docs, filters)
-
-    @staticmethod
-    def _by_score(docs: np.ndarray, scores: np.ndarray, count: int) -> list[tuple[int, float]]:
-        """The `count` best-scoring documents; equal scores in index order, as Whoosh ranks them."""
-        best = np.lexsort((docs, -scores))[:count]
-        return list(zip(docs[best].tolist(), scores[best].tolist()))
 
     def _by_date(self, docs: np.ndarray, count: int, *, newest: bool) -> list[int]:
         """The first `count` documents by date; undated ones come last either way."""
