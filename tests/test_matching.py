@@ -5,9 +5,11 @@ from __future__ import annotations
 import math
 
 import pytest
+from whoosh import query as wq
 
 from search import IndexStore, NewsIndex, SearchRequest, index_paths
 from search.index.query import filter_query, parse_query
+from search.index.ranking import FEEDBACK_DOCUMENTS, best
 
 from .conftest import write_jsonl
 from .reference import Article, Reference, analyse
@@ -132,5 +134,92 @@ def test_a_prefix_is_graded_and_keeps_its_boost(tmp_path):
         boosted = index.search(SearchRequest.from_text(query="shipm*^3")).hits
         alone = index.search(SearchRequest.from_text(query="shipm*")).hits
         assert boosted[0].score == pytest.approx(3 * alone[0].score, rel=1e-3)
+    finally:
+        index.close()
+
+
+@pytest.mark.parametrize("text, near", [
+    ("oil gas", True), ("interest rates would", True), ("oil AND gas", True), ("oil", False), ("oil OR gas", False),
+    ("title:oil gas", False), ('"oil gas"', False), ("oil^2 gas", False), ("oil NOT gas", False), ("oil ship*", False),
+])
+def test_nearness_is_added_to_several_plain_words_only(segmented, text, near):
+    searcher = segmented[0].searcher()
+    plain = parse_query(searcher._parser, text)
+    tree = searcher.query_tree(text)
+    assert (tree != plain) == near
+    if near:
+        assert isinstance(tree, wq.AndMaybe) and tree.a == plain
+
+
+TOPICS = [("grain", "wheat", "harvest", "silo", "barley", "farmers"),
+          ("bank", "loans", "deposits", "lender", "credit", "branch"),
+          ("ship", "tanker", "port", "cargo", "freight", "harbour"),
+          ("oil", "crude", "barrels", "refinery", "opec", "pipeline"),
+          *[tuple(f"topic{t}word{w}" for w in range(6)) for t in range(4, 12)]]
+COMMON = "the said on in of for to a and was by with that at from".split()
+
+
+def topic_records(count: int = 240, seed: int = 5) -> list[dict]:
+    """Articles on twelve topics (so that no topic's words are in a tenth of them), each told with its own words among common ones (and, now and then,
+    a word of another topic)."""
+    import random
+    chance = random.Random(seed)
+    records = []
+    for n in range(count):
+        own, other = TOPICS[n % len(TOPICS)], TOPICS[(n + 1) % len(TOPICS)]
+        words = chance.choices(COMMON, k=40) + chance.choices(own, k=chance.randint(3, 12)) + [chance.choice(other)]
+        chance.shuffle(words)
+        records.append({"id": f"t{n}", "url": f"https://example.test/t{n}", "title": " ".join(chance.sample(own, 2)),
+                        "body": " ".join(words), "date": f"2024-0{1 + n % 9}-15", "source": "Wire"})
+    return records
+
+
+def test_words_standing_together_rank_first(tmp_path):
+    """Twenty articles hold "interest" and "rates" apart, five as a phrase, otherwise alike."""
+    apart = [{"id": f"a{n}", "title": "Markets", "body": f"interest in the bank grew while rates {'held ' * (n % 3)}"}
+             for n in range(20)]
+    together = [{"id": f"t{n}", "title": "Markets", "body": f"the bank said interest rates {'held ' * (n % 3)}"}
+                for n in range(5)]
+    index = build(tmp_path, [apart + together], commits=False)
+    try:
+        hits = index.search(SearchRequest.from_text(query="interest rates", per_page=25)).hits
+        assert len(hits) == 25
+        assert {index.searcher().article(hit.id).body.startswith("the bank said") for hit in hits[:5]} == {True}
+    finally:
+        index.close()
+
+
+def test_feedback_reorders_the_same_matches_the_same_way_in_any_layout(tmp_path):
+    records = topic_records()
+    grown = build(tmp_path, [records[0::3], records[1::3], records[2::3]], commits=True)
+    store = IndexStore(tmp_path / "once")
+    index_paths(store, [tmp_path / "articles"], jobs=1, entities=False)
+    once = NewsIndex(store.root)
+    try:
+        changed = 0
+        for text in ("wheat", "loans OR credit", "tank*"):
+            plain = once.search(SearchRequest.from_text(query=text, per_page=200))
+            results = [index.search(SearchRequest.from_text(query=text, per_page=200, feedback=True))
+                       for index in (once, grown)]
+            assert [(h.id, h.score) for h in results[0].hits] == [(h.id, h.score) for h in results[1].hits]
+            assert results[0].total == plain.total and results[0].facets == plain.facets
+            assert {h.id for h in results[0].hits} == {h.id for h in plain.hits}
+            assert all(0 <= h.score <= 1 for h in results[0].hits)
+            changed += [h.id for h in results[0].hits] != [h.id for h in plain.hits]
+        assert changed == 3
+    finally:
+        once.close()
+        grown.close()
+
+
+def test_feedback_words_describe_the_best_matches(tmp_path):
+    """The best matches of "wheat" are grain stories: their own words come back, common ones do not."""
+    index = build(tmp_path, [topic_records()], commits=False)
+    try:
+        searcher = index.searcher()
+        matches = searcher._matches(searcher.query_tree("wheat"), math.inf)
+        top = best(matches.docs, matches.scores, FEEDBACK_DOCUMENTS, searcher.columns)
+        words = searcher._feedback.words(*top)
+        assert len(set(TOPICS[0]) & set(words)) >= 5 and not set(COMMON) & set(words)
     finally:
         index.close()
