@@ -3,6 +3,8 @@ import datetime as dt
 import pytest
 
 from search import FacetValue, NewsIndex, QuerySyntaxError, SearchRequest, index_paths
+from search.index.schema import text_analyzer
+from search.index.snippets import SnippetMaker
 
 from .conftest import write_jsonl
 
@@ -93,7 +95,7 @@ def test_snippets_mark_matches_and_escape_everything_else(store, articles_dir):
     index_paths(store, [articles_dir])
     hit, = NewsIndex(store.root).search(SearchRequest(query="oil")).hits
     assert hit.snippet == ('<mark>Oil</mark> &lt;b&gt;bold&lt;/b&gt; &amp; "quotes" '
-                           '&lt;img src=x onerror=alert(1)&gt; <mark>oil</mark>')
+                           '&lt;img src=x onerror=alert(1)&gt; <mark>oil</mark>.')
     assert hit.title == "<script>alert(1)</script>"  # data stays data; pages escape it
 
 
@@ -264,3 +266,18 @@ def test_every_spelling_of_an_entity_finds_it_in_filters_and_field_queries(tmp_p
         assert found(index, people=("Donald",)) == []
     finally:
         index.close()
+
+
+def test_snippets_show_two_passages_with_every_match_in_them_marked():
+    maker = SnippetMaker(text_analyzer(), frozenset({"tax"}))
+    body = ("Opening words of the story. " * 5 + "The new tax rules and a tax cut were announced. "
+            + "Unrelated words follow here. " * 12 + "Later the taxes rose again. " + "More filler text. " * 20
+            + "A third tax mention far away.")
+    snippet = maker.snippet(body)
+    passages = snippet.split(" … ")
+    assert snippet.startswith("… ") and snippet.endswith(" …") and len(passages) == 2
+    assert snippet.count("<mark>") == 3 and "third" not in snippet  # the third passage is not shown
+    plain = snippet.replace("<mark>", "").replace("</mark>", "")
+    assert "tax rules and a tax cut" in plain and "taxes rose" in plain
+    assert all(len(passage) <= 260 for passage in plain.split(" … "))
+    assert plain.count("tax") == snippet.count("<mark>")  # no match shown unmarked
