@@ -20,6 +20,7 @@ from whoosh.util.numeric import byte_to_length, length_to_byte
 
 K1 = 0.9
 B = 0.2
+NEARNESS_WINDOW = 1000
 FIELD_WEIGHTS = {"title": 1.0, "body": 1.0}
 TEXT_FIELDS = ("title", "body")
 
@@ -102,6 +103,36 @@ class Reference:
             keys = set.intersection(*map(set, parts)) if kind is wq.And else set.union(*map(set, parts))
             return self._boost({key: sum(part.get(key, 0.0) for part in parts) for key in keys}, node.boost)
         raise AssertionError(f"the reference does not know {node!r}")
+
+    def ranked(self, node: wq.Query, ids: dict[str, str]) -> list[tuple[str, float]]:
+        """Every match, best first, as a search ranks them: scores, then nearness for a query of several
+        plain words (in the window of the best matches), then equal scores newest first and by id."""
+        scores = self.scores(node)
+
+        def order(pairs):
+            return sorted(pairs, key=lambda pair: (-round(pair[1], 9), -self.articles[pair[0]].day, ids[pair[0]]))
+        words = self._plain_words(node)
+        if len(words) > 1:
+            window = dict(order(scores.items())[:NEARNESS_WINDOW])
+            for name in TEXT_FIELDS:
+                for key, bonus in self._phrase(wq.Phrase(name, words)).items():
+                    if key in window:
+                        scores[key] += bonus
+        return order(scores.items())
+
+    @staticmethod
+    def _plain_words(node: wq.Query) -> list[str]:
+        """The words of `a b c` as typed: an AND of groups, each one word in the title and the body."""
+        if type(node) is not wq.And:
+            return []
+        words = []
+        for group in node.subqueries:
+            terms = getattr(group, "subqueries", [])
+            if type(group) is not wq.Or or group.boost != 1 or any(type(t) is not wq.Term for t in terms) or [
+                    (t.fieldname, t.boost) for t in terms] != [("title", 1), ("body", 1)] or terms[0].text != terms[1].text:
+                return []
+            words.append(terms[0].text)
+        return words
 
     @staticmethod
     def _boost(scores: dict[str, float], boost: float) -> dict[str, float]:

@@ -139,9 +139,9 @@ def check_query(index: NewsIndex, reference: Reference, text: str, key: str = "u
     for name, score in expected.items():
         assert found[name] == pytest.approx(score, rel=1e-9, abs=1e-12), (text, name)
     if text.strip() and hits:
-        days = {name: article.day for name, article in reference.articles.items()}
-        rule = sorted(expected, key=lambda name: (-round(expected[name], 9), -days[name], ids[name]))
-        assert [getattr(hit, key) for hit in hits] == rule[:len(hits)], text
+        ranked = reference.ranked(parsed, ids)[:len(hits)]
+        assert [getattr(hit, key) for hit in hits] == [name for name, _ in ranked], text
+        assert [hit.score for hit in hits] == pytest.approx([score for _, score in ranked], abs=1e-4), text
     return [(getattr(hit, key), hit.score) for hit in hits]
 
 

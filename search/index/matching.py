@@ -25,7 +25,7 @@ from __future__ import annotations
 import bisect
 import math
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from functools import reduce
 
 import numpy as np
@@ -55,6 +55,14 @@ class QueryMatcher:
         self.schema = postings.schema
         self.bm25 = bm25 or Bm25()
         self._deadline = math.inf
+        self._read: dict[tuple[str, bytes], Postings] = {}  # this search's posting lists, by field and word
+        self._with_positions = False
+
+    def begin_search(self, *, with_positions: bool = False) -> None:
+        """Forget the last search's posting lists; with `with_positions`, read the text fields'
+        positions along with them (when the ranking will look for phrases: one read, not two)."""
+        self._read = {}
+        self._with_positions = with_positions
 
     def matches(self, query: wq.Query, deadline: float = math.inf) -> Matches:
         """The documents matching `query`, with their scores; raises Unsupported, and OutOfTime once
@@ -110,7 +118,7 @@ class QueryMatcher:
         btext = self._bytes(field, text)
         if btext is None:
             return Matches.none()
-        return self._scored(field, self.postings.postings(field, btext))
+        return self._scored(field, self._postings(field, btext))
 
     def _synonyms(self, query: wq.Query) -> Matches:
         """Every word a pattern or range covers, scored as one word."""
@@ -124,7 +132,7 @@ class QueryMatcher:
         lists = []
         for word in words:
             self._check_time()
-            lists.append(self.postings.postings(field, word))
+            lists.append(self._postings(field, word))
         if not lists:
             return Postings.empty()
         docs, inverse = np.unique(np.concatenate([p.docs for p in lists]), return_inverse=True)
@@ -142,37 +150,52 @@ class QueryMatcher:
         return Matches(postings.docs, scores)
 
     def _phrase(self, phrase: wq.Phrase) -> Matches:
-        """Documents where the words follow each other (within `slop` positions), scoring the sum of the words."""
-        field = phrase.fieldname
+        return self.phrase(phrase.fieldname, phrase.words, phrase.slop)
+
+    def phrase(self, field: str, words: list[str], slop: int = 1, among: np.ndarray | None = None) -> Matches:
+        """Documents (of `among`, sorted, when given) where the words follow each other (each within
+        `slop` positions after the one before), scoring the sum of the words."""
         if field not in self.schema or not self.schema[field].format.supports("positions"):
             raise Unsupported(f"phrases in {field}, which has no positions")
-        words = [self._bytes(field, word) for word in phrase.words]
-        if not words or any(word is None or not self.postings.has_term(field, word) for word in words):
+        texts = [self._bytes(field, word) for word in words]
+        if not texts or any(text is None or not self.postings.has_term(field, text) for text in texts):
             return Matches.none()
         lists = []
-        for word in words:
+        for text in texts:
             self._check_time()
-            lists.append(self.postings.postings(field, word, with_positions=True))
-        candidates = reduce(np.intersect1d, (postings.docs for postings in lists))
-        found = self._in_sequence(candidates, lists, self.schema[field].format.decode_positions, phrase.slop)
+            lists.append(self._postings(field, text, with_positions=True))
+        candidates = reduce(np.intersect1d, [postings.docs for postings in lists] + ([among] if among is not None else []))
+        found = self._in_sequence(candidates, lists, self.schema[field].format.decode_positions, slop)
         word_scores = [self._scored(field, postings) for postings in lists]
         return reduce(Matches.__and__, word_scores).within(Matches.constant(found, 0.0))
 
     def _in_sequence(self, candidates: np.ndarray, lists: list[Postings], decode: Callable, slop: int) -> np.ndarray:
         """The candidates in which each word occurs 1 to `slop` positions after the one before."""
-        reached: dict[int, list[int]] = {}
+        reached: dict[int, Collection[int]] = {}  # per document: where the phrase so far can end (slop 1: start)
         for place, postings in enumerate(lists):
             self._check_time()
             for row in np.flatnonzero(np.isin(postings.docs, candidates)).tolist():
                 doc = int(postings.docs[row])
-                positions = sorted(decode(postings.positions[row]))
-                if place == 0:
-                    reached[doc] = positions
-                elif reached.get(doc):
+                if place and not reached[doc]:
+                    continue
+                positions = decode(postings.positions[row])
+                if slop == 1:  # the usual phrase: positions shifted back to the start, intersected
+                    starts = {position - place for position in positions}
+                    reached[doc] = starts if place == 0 else reached[doc] & starts
+                elif place == 0:
+                    reached[doc] = sorted(positions)
+                else:
                     before = reached[doc]
-                    reached[doc] = [p for p in positions
+                    reached[doc] = [p for p in sorted(positions)
                                     if (i := bisect.bisect_left(before, p)) and p - before[i - 1] <= slop]
         return np.array([doc for doc in candidates.tolist() if reached.get(doc)], dtype=np.int64)
+
+    def _postings(self, field: str, text: bytes, *, with_positions: bool = False) -> Postings:
+        known = self._read.get((field, text))
+        if known is None or (with_positions and known.positions is None):
+            positions = with_positions or (self._with_positions and self.schema[field].format.supports("positions"))
+            known = self._read[(field, text)] = self.postings.postings(field, text, with_positions=positions)
+        return known
 
     def _timed_reader(self) -> TimedReader:
         return TimedReader(self.postings.reader, self._check_time)

@@ -1,5 +1,6 @@
 """What the ranking adds to a query's own scores (`matching`): the order of equal scores, a bonus for
-the query's words standing together, and, on request, feedback from the best matches.
+the query's words standing side by side, and, on request, feedback from the best matches. The last
+two look only at the best matches, so that their cost does not grow with the number of matches.
 
 Each was measured on 40 Reuters topics, tuned on half of them (`bench/relevance.py`).
 """
@@ -7,6 +8,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Callable
+from functools import reduce
 
 import numpy as np
 from whoosh import query as wq
@@ -16,6 +18,7 @@ from .matches import Matches
 from .matching import QueryMatcher
 from .schema import TEXT_FIELDS
 
+NEARNESS_WINDOW = 1000  # the best matches in which the query's words are looked for side by side
 FEEDBACK_DOCUMENTS = 10  # the best matches the feedback words come from
 FEEDBACK_WORDS = 10  # how many words they give
 FEEDBACK_SHARE = 0.5  # the share of the final score that the feedback words decide
@@ -33,14 +36,12 @@ def best(docs: np.ndarray, scores: np.ndarray, count: int, columns: Columns) -> 
     return docs[order], scores[order]
 
 
-def with_nearness(query: wq.Query) -> wq.Query:
-    """A query of several words (AND-ed, as typed) also scores, on top, an article where they stand
-    together as a phrase in its title or body; other queries are left as they are."""
-    words = [group.subqueries[0].text for group in query.subqueries if _is_plain_word(group)] \
-        if type(query) is wq.And else []
-    if len(words) < 2 or len(words) != len(query.subqueries):
-        return query
-    return wq.AndMaybe(query, wq.Or([wq.Phrase(field, words) for field in TEXT_FIELDS]))
+def plain_words(query: wq.Query) -> list[str]:
+    """The words of a query of several plain words (AND-ed, as typed: `interest rates`), else none."""
+    if type(query) is not wq.And or not all(_is_plain_word(group) for group in query.subqueries):
+        return []
+    words = [group.subqueries[0].text for group in query.subqueries]
+    return words if len(words) > 1 else []
 
 
 def _is_plain_word(group: wq.Query) -> bool:
@@ -50,6 +51,18 @@ def _is_plain_word(group: wq.Query) -> bool:
     terms = group.subqueries
     return all(type(term) is wq.Term and term.boost == 1 for term in terms) \
         and [term.fieldname for term in terms] == list(TEXT_FIELDS) and len({term.text for term in terms}) == 1
+
+
+def with_nearness(matcher: QueryMatcher, words: list[str], docs: np.ndarray, scores: np.ndarray,
+                  columns: Columns) -> np.ndarray:
+    """The scores of `docs` (sorted) after a bonus for the query's `words` standing together: each of
+    the NEARNESS_WINDOW best matches that holds them as a phrase in its title or body scores that
+    phrase again, on top."""
+    if len(words) < 2 or not len(docs):
+        return scores
+    window = np.sort(best(docs, scores, NEARNESS_WINDOW, columns)[0])
+    together = [matcher.phrase(field, words, among=window) for field in TEXT_FIELDS]
+    return Matches(docs, scores).plus(reduce(Matches.__or__, together)).scores
 
 
 class Feedback:

@@ -22,7 +22,7 @@ from .facets import all_facets, within_dates
 from .matches import Matches
 from .matching import OutOfTime, QueryMatcher, Unsupported
 from .postings import PostingReader
-from .ranking import Feedback, best, with_nearness
+from .ranking import Feedback, best, plain_words, with_nearness
 from .query import (
     Spellings,
     TimedReader,
@@ -92,15 +92,16 @@ class IndexSearcher:
             return False
 
     def query_tree(self, text: str) -> wq.Query:
-        """The query a search runs for the user's `text`: names under all their spellings, and a bonus
-        for words standing together."""
-        return with_nearness(with_spellings(parse_query(self._parser, text), self._spellings))
+        """The query a search runs for the user's `text`: names found under all their spellings."""
+        return with_spellings(parse_query(self._parser, text), self._spellings)
 
     def search(self, request: SearchRequest) -> SearchResult:
         deadline = time.monotonic() + self._time_limit
         user_query = self.query_tree(request.query)
         terms = TimedReader(self._searcher.reader(), lambda: self._check_time(deadline))
         check_patterns(user_query, terms)
+        near_words = plain_words(user_query) if request.effective_sort == "relevance" else []
+        self._query_matcher.begin_search(with_positions=bool(near_words))
         matches = self._matches(user_query, deadline)
         selection = self._select(matches.docs, request, deadline)
         self._check_time(deadline)
@@ -108,7 +109,7 @@ class IndexSearcher:
         total = len(docs)
         wanted = request.page * request.per_page
         if request.effective_sort == "relevance":
-            scores = matches.scores_of(docs)
+            scores = with_nearness(self._query_matcher, near_words, docs, matches.scores_of(docs), self.columns)
             if request.feedback:
                 scores = self._feedback.rescored(docs, scores)
                 self._check_time(deadline)
