@@ -133,8 +133,10 @@ def _load(path: Path) -> Columns | None:
         start = 8 + size
 
         def array(name: str) -> np.ndarray:
+            # A copy: numpy counted facets over views of the read-only file bytes about 30% slower
+            # (browsing all of ten copies of Reuters: 35 ms against 27 ms), and copying costs little.
             dtype, length, offset = header[name]
-            return np.frombuffer(data, dtype=np.dtype(dtype), count=length, offset=start + offset)
+            return np.frombuffer(data, dtype=np.dtype(dtype), count=length, offset=start + offset).copy()
 
         facets = {}
         for facet in FACET_FIELDS:
