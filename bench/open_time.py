@@ -26,8 +26,8 @@ print(time.perf_counter() - started)
 
 
 def open_seconds(root: Path) -> float:
-    finished = subprocess.run([sys.executable, "-c", ONE_OPEN.format(root=str(root))], cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)},
-                              capture_output=True, text=True, check=True)
+    finished = subprocess.run([sys.executable, "-c", ONE_OPEN.format(root=str(root))], cwd=ROOT,
+                              env={**os.environ, "PYTHONPATH": str(ROOT)}, capture_output=True, text=True, check=True)
     return float(finished.stdout)
 
 

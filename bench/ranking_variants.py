@@ -22,7 +22,8 @@ def combined(bench) -> Iterator[tuple[str, object]]:
     for slop, boost in ((1, 0.5), (1, 1.0), (2, 1.0), (4, 1.0)):
         yield f"b=0.3 + proximity within {slop}, boost {boost}", proximity(bench, slop, boost, low_b)
     for documents, words, mix in ((10, 10, 0.5), (20, 20, 0.5), (20, 20, 0.7), (20, 40, 0.6), (30, 20, 0.6)):
-        yield f"b=0.3 + feedback {documents} docs, {words} words, mix {mix}", feedback(bench, documents, words, mix, low_b)
+        yield (f"b=0.3 + feedback {documents} docs, {words} words, mix {mix}",
+               feedback(bench, documents, words, mix, low_b))
 
 
 def third_round(bench) -> Iterator[tuple[str, object]]:

@@ -128,8 +128,9 @@ class Reference:
         words = []
         for group in node.subqueries:
             terms = getattr(group, "subqueries", [])
-            if type(group) is not wq.Or or group.boost != 1 or any(type(t) is not wq.Term for t in terms) or [
-                    (t.fieldname, t.boost) for t in terms] != [("title", 1), ("body", 1)] or terms[0].text != terms[1].text:
+            if type(group) is not wq.Or or group.boost != 1 or any(type(t) is not wq.Term for t in terms):
+                return []
+            if [(t.fieldname, t.boost) for t in terms] != [("title", 1), ("body", 1)] or terms[0].text != terms[1].text:
                 return []
             words.append(terms[0].text)
         return words

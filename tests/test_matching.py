@@ -155,8 +155,8 @@ COMMON = "the said on in of for to a and was by with that at from".split()
 
 
 def topic_records(count: int = 240, seed: int = 5) -> list[dict]:
-    """Articles on twelve topics (so that no topic's words are in a tenth of them), each told with its own words among common ones (and, now and then,
-    a word of another topic)."""
+    """Articles on twelve topics (so that no topic's words are in a tenth of them), each told with its
+    own words among common ones (and one word of another topic)."""
     import random
     chance = random.Random(seed)
     records = []

@@ -8,6 +8,7 @@ built in one run, and both must give the reference's matches, scores and order. 
 from __future__ import annotations
 
 import math
+import os
 import tempfile
 from pathlib import Path
 
@@ -22,6 +23,8 @@ from search.errors import QuerySyntaxError
 from .conftest import write_jsonl
 from .reference import Article, Reference, analyse
 
+# Random corpora per run; RANKING_EXAMPLES=400 for a longer hunt than CI's.
+EXAMPLES = int(os.environ.get("RANKING_EXAMPLES", "40"))
 VOCABULARY = ("oil", "gas", "gold", "grain", "bank", "ship", "shipment", "shipper", "tin", "corn", "rate", "steel",
               "stock", "exchange")
 SOURCES = ("Wire", "Daily", "Post")
@@ -145,7 +148,8 @@ def check_query(index: NewsIndex, reference: Reference, text: str, key: str = "u
     return [(getattr(hit, key), hit.score) for hit in hits]
 
 
-@settings(max_examples=40, deadline=None, phases=[Phase.explicit, Phase.reuse, Phase.generate, Phase.shrink], suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@settings(max_examples=EXAMPLES, deadline=None, phases=[Phase.explicit, Phase.reuse, Phase.generate, Phase.shrink],
+          suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 @given(records=st.lists(record, min_size=1, max_size=30), commits=st.integers(1, 3),
        deleted=st.sets(st.integers(0, 29), max_size=5), changed=st.sets(st.integers(0, 29), max_size=3),
        texts=st.lists(queries, min_size=1, max_size=8))
@@ -194,8 +198,8 @@ def test_the_large_index_has_big_and_small_segments_and_deletions(large):
     assert reader.doc_count_all() > reader.doc_count() == reference.count == 5700
 
 
-@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow,
-                                                                 HealthCheck.function_scoped_fixture])
+@settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=[HealthCheck.too_slow,
+                                                                       HealthCheck.function_scoped_fixture])
 @given(text=queries)
 def test_a_large_index_matches_the_reference(large, text):
     index, reference = large

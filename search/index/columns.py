@@ -23,8 +23,8 @@ from .facets import FacetColumn
 from .schema import FACET_FIELDS, VALUE_SEPARATOR, column_name
 
 SUFFIX = ".columns"
-_OLD_SUFFIX = ".columns.npz"
-_WHOLE = "whole-index-"  # not a segment's name, which Whoosh would delete as unused  # the format before ids were kept; replaced at the next commit
+_OLD_SUFFIX = ".columns.npz"  # the format before ids were kept; replaced at the next commit
+_WHOLE = "whole-index-"  # not a segment's name, which Whoosh would delete as unused
 
 
 @dataclass(frozen=True)

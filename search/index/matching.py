@@ -164,7 +164,9 @@ class QueryMatcher:
         for text in texts:
             self._check_time()
             lists.append(self._postings(field, text, with_positions=True))
-        candidates = reduce(np.intersect1d, [postings.docs for postings in lists] + ([among] if among is not None else []))
+        candidates = reduce(np.intersect1d, [postings.docs for postings in lists])
+        if among is not None:
+            candidates = np.intersect1d(candidates, among, assume_unique=True)
         found = self._in_sequence(candidates, lists, self.schema[field].format.decode_positions, slop)
         word_scores = [self._scored(field, postings) for postings in lists]
         return reduce(Matches.__and__, word_scores).within(Matches.constant(found, 0.0))
