@@ -3,8 +3,10 @@ tried: each a name and a function from query text to scored matches. Each round 
 half A preferred in the one before; half B was only reported."""
 from __future__ import annotations
 
+import math
 from collections import Counter
 from collections.abc import Iterator
+from dataclasses import dataclass, replace
 
 import numpy as np
 from whoosh import query as wq
@@ -133,4 +135,33 @@ def feedback(bench, documents: int, words: int, mix: float, bm25: Bm25, first_pa
     return rank
 
 
-ROUNDS = (variants, combined, third_round, fourth_round)
+
+
+@dataclass(frozen=True)
+class LuceneIdf(Bm25):
+    """BM25 with Lucene's idf, ln(1 + (N − df + 0.5) / (df + 0.5)), which never goes below 0."""
+
+    def idf(self, document_frequency: int, live_count: int) -> float:
+        return math.log(1 + (live_count - document_frequency + 0.5) / (document_frequency + 0.5))
+
+
+@dataclass(frozen=True)
+class TitleB(Bm25):
+    """BM25 with its own length normalisation for titles."""
+
+    title_b: float = 0.0
+
+    def scores(self, field_name, frequencies, lengths, average_length, idf):
+        if field_name != "title":
+            return super().scores(field_name, frequencies, lengths, average_length, idf)
+        return replace(self, b=self.title_b).scores("body", frequencies, lengths, average_length, idf)
+
+
+def fifth_round(bench) -> Iterator[tuple[str, object]]:
+    """The fifth round: the idf formula, and titles normalised on their own."""
+    yield "k1=0.9 b=0.2, Lucene's idf", bench.ours(LuceneIdf(k1=0.9, b=0.2))
+    for title_b in (0.0, 0.5, 0.75):
+        yield f"k1=0.9 b=0.2, title b={title_b}", bench.ours(TitleB(k1=0.9, b=0.2, title_b=title_b))
+
+
+ROUNDS = (variants, combined, third_round, fourth_round, fifth_round)

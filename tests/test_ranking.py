@@ -71,6 +71,7 @@ def combined(children):
         pair.map(lambda p: f"({p[0]} ANDNOT {p[1]})"),
         pair.map(lambda p: f"({p[0]} AND NOT {p[1]})"),
         pair.map(lambda p: f"({p[0]} ANDMAYBE {p[1]})"),
+        pair.map(lambda p: f"({p[0]} REQUIRE {p[1]})"),
         pair.map(lambda p: f"{p[0]} {p[1]}"),
         st.tuples(children, st.sampled_from(["0.5", "2", "3"])).map(lambda p: f"({p[0]})^{p[1]}"),
         children.map(lambda q: f"NOT {q}"),
