@@ -7,6 +7,9 @@ import math
 import pytest
 
 from search import IndexStore, NewsIndex, SearchRequest, index_paths
+from search.errors import SearchTooSlowError
+from search.index import searching
+from search.index.matching import OutOfTime
 from search.index.query import filter_query, parse_query
 from search.index.ranking import FEEDBACK_DOCUMENTS, best, plain_words
 
@@ -218,3 +221,15 @@ def test_feedback_words_describe_the_best_matches(tmp_path):
         assert len(set(TOPICS[0]) & set(words)) >= 5 and not set(COMMON) & set(words)
     finally:
         index.close()
+
+
+@pytest.mark.parametrize("step", ["with_nearness", "Feedback.rescored"])
+def test_running_out_of_time_while_ranking_is_the_usual_too_slow_error(segmented, monkeypatch, step):
+    def out_of_time(*args, **kwargs):
+        raise OutOfTime
+    if step == "with_nearness":
+        monkeypatch.setattr(searching, "with_nearness", out_of_time)
+    else:
+        monkeypatch.setattr(searching.Feedback, "rescored", out_of_time)
+    with pytest.raises(SearchTooSlowError):
+        segmented[0].search(SearchRequest.from_text(query="interest rates", feedback=True))

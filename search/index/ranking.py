@@ -6,6 +6,7 @@ Each was measured on 40 Reuters topics, tuned on half of them (`bench/relevance.
 """
 from __future__ import annotations
 
+import math
 from collections import Counter
 from collections.abc import Callable
 from functools import reduce
@@ -78,9 +79,9 @@ class Feedback:
         self.analyzer = analyzer
         self._common_words: dict[str, bool] = {}  # word -> too common, as counted once per searcher
 
-    def rescored(self, docs: np.ndarray, scores: np.ndarray) -> np.ndarray:
+    def rescored(self, docs: np.ndarray, scores: np.ndarray, deadline: float = math.inf) -> np.ndarray:
         """New scores for `docs` (sorted, with their query scores): half the query's score and half
-        the feedback words', each divided by its highest."""
+        the feedback words', each divided by its highest; OutOfTime past `deadline` (monotonic)."""
         if not len(docs) or scores.max() <= 0:
             return scores
         top, top_scores = best(docs, scores, FEEDBACK_DOCUMENTS, self.columns)
@@ -90,7 +91,7 @@ class Feedback:
         total = sum(words.values())
         expansion = wq.Or([wq.Term(field, word, boost=weight / total)
                            for word, weight in words.items() for field in TEXT_FIELDS])
-        extra = Matches(docs, np.zeros(len(docs))).plus(self.matcher.matches(expansion)).scores
+        extra = Matches(docs, np.zeros(len(docs))).plus(self.matcher.matches(expansion, deadline)).scores
         highest = extra.max()
         feedback = extra / highest if highest > 0 else extra
         return (1 - FEEDBACK_SHARE) * scores / scores.max() + FEEDBACK_SHARE * feedback

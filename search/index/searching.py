@@ -109,11 +109,7 @@ class IndexSearcher:
         total = len(docs)
         wanted = request.page * request.per_page
         if request.effective_sort == "relevance":
-            scores = with_nearness(self._query_matcher, near_words, docs, matches.scores_of(docs), self.columns)
-            if request.feedback:
-                scores = self._feedback.rescored(docs, scores)
-                self._check_time(deadline)
-            ranked = list(zip(*(part.tolist() for part in best(docs, scores, wanted, self.columns))))
+            ranked = self._by_relevance(docs, matches.scores_of(docs), near_words, request, deadline)
         else:
             ranked = [(doc, None) for doc in self._by_date(docs, wanted, newest=request.effective_sort == "newest")]
         page = ranked[(request.page - 1) * request.per_page: wanted]
@@ -186,6 +182,18 @@ class IndexSearcher:
                 mask[self._matches(filter_query(field, values, self._spellings), deadline).docs] = True
                 filters[field] = mask
         return Selection(docs, filters)
+
+    def _by_relevance(self, docs: np.ndarray, scores: np.ndarray, near_words: list[str], request: SearchRequest,
+                      deadline: float) -> list[tuple[int, float]]:
+        """The page's worth of best documents: the query's scores, the nearness bonus, feedback when asked."""
+        try:
+            scores = with_nearness(self._query_matcher, near_words, docs, scores, self.columns)
+            if request.feedback:
+                scores = self._feedback.rescored(docs, scores, deadline)
+        except OutOfTime:
+            raise self._too_slow() from None
+        ranked, ranked_scores = best(docs, scores, request.page * request.per_page, self.columns)
+        return list(zip(ranked.tolist(), ranked_scores.tolist()))
 
     def _by_date(self, docs: np.ndarray, count: int, *, newest: bool) -> list[int]:
         """The first `count` documents by date; undated ones come last either way."""
