@@ -108,6 +108,7 @@ def test_api_facets_count_all_matches(client):
     ("page=abc", "page must be a whole number"),
     ("from=2024-13", "not a real date"), ("from=2024-03&to=2024-01", "the date range is empty"),
     ("sort=random", "unknown sort"), ("q=" + "x" * 3000, "the limit is 2000"),
+    ("q=korea&feedback=yes", "feedback must be 1 or 0"),
 ])
 def test_bad_parameters_are_400s_with_a_reason(client, query, message):
     api = client.get(f"/api/search?{query}")
@@ -184,3 +185,13 @@ def test_page_links_keep_the_search_and_mark_the_current_page(client):
     links = re.findall(r'<a href="([^"]+)">(\d+)</a>|<strong aria-current="page">(\d+)</strong>', nav)
     assert [(href, label or current) for href, label, current in links] == [
         ("/search?q=harbour&amp;page=1", "1"), ("", "2")]
+
+
+def test_feedback_reranks_the_same_matches_and_the_page_offers_it(client):
+    plain = client.get("/api/search?q=korea").get_json()
+    ranked = client.get("/api/search?q=korea&feedback=1").get_json()
+    assert ranked["total"] == plain["total"] and ranked["facets"] == plain["facets"]
+    assert {hit["id"] for hit in ranked["hits"]} == {hit["id"] for hit in plain["hits"]}
+    page = client.get("/search?q=korea").get_data(as_text=True)
+    assert 'href="/search?q=korea&amp;feedback=1"' in page
+    assert "with feedback ✕" in client.get("/search?q=korea&feedback=1").get_data(as_text=True)

@@ -51,6 +51,8 @@ SPEC = {
                 _parameter("page", "Page of hits.", {"type": "integer", "minimum": 1, "maximum": 10000, "default": 1}),
                 _parameter("per_page", "Hits per page.",
                            {"type": "integer", "minimum": 1, "maximum": API_MAX_PER_PAGE, "default": 10}),
+                _parameter("feedback", "1: re-rank by the words of the ten best matches (same matches).",
+                           {"type": "integer", "enum": [0, 1], "default": 0}),
             ],
             "responses": {"200": _json("SearchResult"), "400": _ERROR, "503": _ERROR},
         }},
