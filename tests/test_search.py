@@ -281,3 +281,10 @@ def test_snippets_show_two_passages_with_every_match_in_them_marked():
     assert "tax rules and a tax cut" in plain and "taxes rose" in plain
     assert all(len(passage) <= 260 for passage in plain.split(" … "))
     assert plain.count("tax") == snippet.count("<mark>")  # no match shown unmarked
+
+
+def test_an_operator_just_inside_an_opening_bracket_works(newsroom):
+    inside = newsroom.search(SearchRequest(query="(NOT prices AND output)"))
+    plain = newsroom.search(SearchRequest(query="output NOT prices"))
+    assert inside.total == plain.total >= 1
+    assert [hit.id for hit in inside.hits] == [hit.id for hit in plain.hits]

@@ -28,7 +28,9 @@ _FIELD_REFERENCE = re.compile(r"(?<!\w)(\w+):(?=(.?))", re.DOTALL)  # the name, 
 _VALUE_START = re.compile(r'[\w("\[{*\']')
 _FUZZY = re.compile(r"([\w)\]}]+)~")
 _MINUS = re.compile(r"(?:^|(?<=[\s(]))-(?=[\w\"(])")
-_GLUED_OPERATOR = re.compile(r'(?<=[()"\]])(AND|OR|NOT|ANDNOT|ANDMAYBE)(?!\w)'
+# An operator right after a closing bracket or quote, or right before an opening one, is read as a
+# word; right after an opening bracket, `(NOT oil AND gas)`, it works.
+_GLUED_OPERATOR = re.compile(r'(?<=[)"\]])(AND|OR|NOT|ANDNOT|ANDMAYBE)(?!\w)'
                              r'|(?<!\w)(AND|OR|NOT|ANDNOT|ANDMAYBE)(?=[()"\[])')
 _TOKEN = re.compile(r"[()]|[^\s()]+")
 _BINARY = {"AND", "OR", "ANDNOT", "ANDMAYBE"}
