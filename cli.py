@@ -243,8 +243,10 @@ def _request_options(command: Callable) -> Callable:
         click.option("--person", "people", multiple=True, metavar="P", help="Only articles naming this person."),
         click.option("--org", "orgs", multiple=True, metavar="O", help="Only articles naming this organisation."),
         click.option("--place", "places", multiple=True, metavar="L", help="Only articles naming this place."),
-        click.option("--from", "date_from", metavar="DATE", help="From this date, inclusive: YYYY, YYYY-MM or YYYY-MM-DD."),
-        click.option("--to", "date_to", metavar="DATE", help="Up to this date, inclusive: YYYY, YYYY-MM or YYYY-MM-DD."),
+        click.option("--from", "date_from", metavar="DATE",
+                     help="From this date, inclusive: YYYY, YYYY-MM, YYYY-MM-DD, today, yesterday, or 7d, 2w, 3m, 1y "
+                          "(the last 7 days, 2 weeks… today included)."),
+        click.option("--to", "date_to", metavar="DATE", help="Up to this date, inclusive; the same forms as --from."),
         click.option("--sort", type=click.Choice(SORTS), default="relevance", show_default=True,
                      help="Order of hits; with an empty QUERY, relevance means newest first."),
         click.option("--feedback", is_flag=True,

@@ -7,6 +7,7 @@ import email.utils
 import re
 
 _PARTIAL = re.compile(r"^(\d{4})(?:-(\d{1,2}))?(?:-(\d{1,2}))?$")
+_RELATIVE = re.compile(r"^\d{1,6}[dwmy]$")
 _REUTERS = re.compile(r"(\d{1,2})-([A-Za-z]{3})-(\d{4})")
 _MONTHS = {name: number for number, name in enumerate(
     ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"), start=1)}
@@ -52,11 +53,18 @@ def parse_reuters_date(text: str) -> dt.date:
         raise ValueError(f"impossible date {match.group(0)!r}: {error}") from None
 
 
-def parse_date_bound(text: str, *, end: bool) -> dt.date:
-    """The first (or, with `end`, the last) day of a `YYYY`, `YYYY-MM` or `YYYY-MM-DD` value."""
-    match = _PARTIAL.match(text.strip())
+def parse_date_bound(text: str, *, end: bool, today: dt.date | None = None) -> dt.date:
+    """The first (or, with `end`, the last) day of a `YYYY`, `YYYY-MM` or `YYYY-MM-DD` value; or the
+    day `today`, `yesterday`, or `7d`, `2w`, `3m`, `1y` stand for, counted back from `today` (the
+    local date when not given): the first day of that many days, weeks, months or years up to today,
+    today included (`7d`: six days ago)."""
+    value = text.strip().lower()
+    if value in ("today", "yesterday") or _RELATIVE.match(value):
+        return _relative_day(value, today or dt.date.today())
+    match = _PARTIAL.match(value)
     if not match:
-        raise ValueError(f"{text!r} is not a date: use YYYY, YYYY-MM or YYYY-MM-DD")
+        raise ValueError(f"{text!r} is not a date: use YYYY, YYYY-MM, YYYY-MM-DD, today, yesterday, "
+                         "or a count of days, weeks, months or years back (7d, 2w, 3m, 1y)")
     year, month, day = (int(part) if part else None for part in match.groups())
     try:
         if month is None:
@@ -66,6 +74,25 @@ def parse_date_bound(text: str, *, end: bool) -> dt.date:
         return dt.date(year, month, day)
     except ValueError as error:
         raise ValueError(f"{text!r} is not a real date: {error}") from None
+
+
+def _relative_day(value: str, today: dt.date) -> dt.date:
+    if value == "today":
+        return today
+    if value == "yesterday":
+        return today - dt.timedelta(days=1)
+    count, unit = int(value[:-1]), value[-1]
+    if count < 1:
+        raise ValueError(f"{value!r} counts no time back; use 1{unit} or more")
+    try:
+        if unit in "dw":
+            return today - dt.timedelta(days=count * (7 if unit == "w" else 1) - 1)
+        months = today.year * 12 + today.month - 1 - count * (12 if unit == "y" else 1)
+        year, month = divmod(months, 12)
+        day = min(today.day, calendar.monthrange(year, month + 1)[1])
+        return dt.date(year, month + 1, day) + dt.timedelta(days=1)
+    except (ValueError, OverflowError):
+        raise ValueError(f"{value!r} reaches back before the year 1") from None
 
 
 def day_number(day: dt.date | None) -> int:

@@ -288,3 +288,18 @@ def test_an_operator_just_inside_an_opening_bracket_works(newsroom):
     plain = newsroom.search(SearchRequest(query="output NOT prices"))
     assert inside.total == plain.total >= 1
     assert [hit.id for hit in inside.hits] == [hit.id for hit in plain.hits]
+
+
+def test_relative_dates_filter_from_today(store, articles_dir):
+    today = dt.date.today()
+    write_jsonl(articles_dir / "recent.jsonl", [
+        {"id": str(days), "title": f"Harbour {days}", "body": "Ships in the harbour.",
+         "date": (today - dt.timedelta(days=days)).isoformat()} for days in (0, 1, 6, 7, 40)])
+    index_paths(store, [articles_dir], entities=False)
+    index = NewsIndex(store.root)
+    titles = {bound: sorted(hit.title for hit in index.search(SearchRequest.from_text(date_from=bound)).hits)
+              for bound in ("today", "yesterday", "7d", "1w", "2m")}
+    assert titles["today"] == ["Harbour 0"] and titles["yesterday"] == ["Harbour 0", "Harbour 1"]
+    assert titles["7d"] == titles["1w"] == ["Harbour 0", "Harbour 1", "Harbour 6"]
+    assert len(titles["2m"]) == 5
+    assert index.search(SearchRequest.from_text(date_to="yesterday")).total == 4

@@ -73,6 +73,23 @@ def test_date_bounds_cover_whole_years_and_months(text, end, expected):
     assert parse_date_bound(text, end=end) == expected
 
 
+@pytest.mark.parametrize("text, expected", [
+    ("today", dt.date(2024, 3, 31)), ("Yesterday", dt.date(2024, 3, 30)), ("1d", dt.date(2024, 3, 31)),
+    ("7d", dt.date(2024, 3, 25)), ("2w", dt.date(2024, 3, 18)), ("1m", dt.date(2024, 3, 1)),
+    ("3m", dt.date(2024, 1, 1)), ("1y", dt.date(2023, 4, 1)), ("12m", dt.date(2023, 4, 1)),
+])
+def test_relative_dates_count_back_from_today_which_is_included(text, expected):
+    """`7d` is the last seven days with today; a month back from 31 March is the end of February."""
+    today = dt.date(2024, 3, 31)
+    assert parse_date_bound(text, end=False, today=today) == expected == parse_date_bound(text, end=True, today=today)
+
+
+@pytest.mark.parametrize("text", ["0d", "9999999d", "999999y", "7x", "d7", "-7d"])
+def test_bad_relative_dates_say_what_was_wrong(text):
+    with pytest.raises(ValueError, match="counts no time|before the year 1|not a date"):
+        parse_date_bound(text, end=False, today=dt.date(2024, 3, 31))
+
+
 @pytest.mark.parametrize("text", ["2024-13", "2024-02-30", "24-10-19", "October"])
 def test_bad_date_bounds_say_what_to_use(text):
     with pytest.raises(ValueError, match="date"):

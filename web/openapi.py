@@ -10,8 +10,9 @@ _FILTERS = [
     ("source", "Only this source; repeat to OR."), ("person", "Only articles naming this person; repeat to OR."),
     ("org", "Only articles naming this organisation; repeat to OR."),
     ("place", "Only articles naming this place; repeat to OR."),
-    ("from", "From this date, inclusive: YYYY, YYYY-MM or YYYY-MM-DD."),
-    ("to", "Up to this date, inclusive: YYYY, YYYY-MM or YYYY-MM-DD."),
+    ("from", "From this date, inclusive: YYYY, YYYY-MM, YYYY-MM-DD, today, yesterday, or 7d, 2w, 3m, 1y "
+             "(the last 7 days, 2 weeks, 3 months, 1 year, today included)."),
+    ("to", "Up to this date, inclusive; the same forms as from."),
 ]
 
 
