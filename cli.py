@@ -24,7 +24,7 @@ from search import (
     index_paths,
 )
 from search.config import INDEX_ENV, default_index_dir, index_dir, lock_wait
-from search.model import SORTS
+from search.model import MAX_FACET_SIZE, SORTS
 from search.watching import FolderWatcher, WatchBatch
 
 EXIT_FATAL, EXIT_USAGE, EXIT_PARTIAL = 1, 2, 3
@@ -252,6 +252,8 @@ def _request_options(command: Callable) -> Callable:
         click.option("--feedback", is_flag=True,
                      help="Re-rank by the words of the ten best matches (better for topics; slower)."),
         click.option("--limit", type=click.IntRange(1, 1000), default=10, show_default=True, help="Hits per page."),
+        click.option("--facet-size", "facet_limit", type=click.IntRange(1, MAX_FACET_SIZE), default=10,
+                     show_default=True, help="Values listed per facet."),
         click.option("--page", type=click.IntRange(min=1), default=1, show_default=True, help="Page of hits."),
     ]
     for option in reversed(options):

@@ -12,6 +12,7 @@ Sort = Literal["relevance", "newest", "oldest"]
 SORTS: tuple[str, ...] = ("relevance", "newest", "oldest")
 FACETS: tuple[str, ...] = ("source", "people", "orgs", "places", "month")
 MAX_PER_PAGE = 1000
+MAX_FACET_SIZE = 1000
 
 
 @dataclass(frozen=True)
@@ -46,6 +47,8 @@ class SearchRequest:
             raise QuerySyntaxError(f"page must be 1 or more, not {self.page}")
         if not 1 <= self.per_page <= MAX_PER_PAGE:
             raise QuerySyntaxError(f"per_page must be between 1 and {MAX_PER_PAGE}, not {self.per_page}")
+        if not 1 <= self.facet_limit <= MAX_FACET_SIZE:
+            raise QuerySyntaxError(f"facet_size must be between 1 and {MAX_FACET_SIZE}, not {self.facet_limit}")
         if self.date_from and self.date_to and self.date_from > self.date_to:
             raise QuerySyntaxError(f"the date range is empty: from {self.date_from} is after to {self.date_to}")
 

@@ -44,6 +44,8 @@ def test_index_then_search_seed_as_json(run):
     assert list(data["facets"]) == ["source", "people", "orgs", "places", "month"]
     assert data["facets"]["source"] == [{"value": "Khaama Press", "count": 1}]
     assert data["facets"]["month"] == [{"value": "2024-10", "count": 1}]
+    two = json.loads(run("search", "North Korea", "--facet-size", "2", "--json").stdout)
+    assert len(two["facets"]["places"]) == 2 < len(data["facets"]["places"])
 
 
 def test_index_json_summary_and_exit_status_3_on_problems(run, tmp_path):
@@ -92,6 +94,7 @@ def test_search_without_an_index_says_how_to_make_one(run, tmp_path):
     (["search", "oil", "--sort", "random"], "Invalid value for '--sort'"),
     (["search", "oil", "--limit", "0"], "Invalid value for '--limit'"),
     (["search", "oil", "--limit", "1001"], "Invalid value for '--limit'"),
+    (["search", "oil", "--facet-size", "0"], "Invalid value for '--facet-size'"),
     (["index", "/no/such/folder"], "does not exist"),
 ])
 def test_usage_errors_exit_2_with_the_reason(run, args, message):

@@ -195,3 +195,12 @@ def test_feedback_reranks_the_same_matches_and_the_page_offers_it(client):
     page = client.get("/search?q=korea").get_data(as_text=True)
     assert 'href="/search?q=korea&amp;feedback=1"' in page
     assert "with feedback ✕" in client.get("/search?q=korea&feedback=1").get_data(as_text=True)
+
+
+def test_facet_size_sets_the_values_per_facet(client):
+    one = client.get("/api/search?q=korea&facet_size=1").get_json()
+    assert all(len(values) <= 1 for values in one["facets"].values())
+    assert len(client.get("/api/search?q=korea").get_json()["facets"]["places"]) > 1
+    for bad in ("0", "1001", "x"):
+        response = client.get(f"/api/search?q=korea&facet_size={bad}")
+        assert response.status_code == 400 and "facet_size" in response.get_json()["error"]

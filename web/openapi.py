@@ -52,6 +52,8 @@ SPEC = {
                 _parameter("page", "Page of hits.", {"type": "integer", "minimum": 1, "maximum": 10000, "default": 1}),
                 _parameter("per_page", "Hits per page.",
                            {"type": "integer", "minimum": 1, "maximum": API_MAX_PER_PAGE, "default": 10}),
+                _parameter("facet_size", "Values listed per facet.",
+                           {"type": "integer", "minimum": 1, "maximum": 1000, "default": 10}),
                 _parameter("feedback", "1: re-rank by the words of the ten best matches (same matches).",
                            {"type": "integer", "enum": [0, 1], "default": 0}),
             ],

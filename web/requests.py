@@ -5,6 +5,7 @@ from flask import current_app
 from werkzeug.datastructures import MultiDict
 
 from search import NewsIndex, QuerySyntaxError, SearchRequest
+from search.model import MAX_FACET_SIZE
 
 FILTER_PARAMETERS = {"source": "sources", "person": "people", "org": "orgs", "place": "places"}
 MORE_FACET_VALUES = 50
@@ -28,7 +29,8 @@ def search_request(args: MultiDict, *, page_view: bool) -> SearchRequest:
         sort=args.get("sort") or "relevance",
         page=_integer(args, "page", 1, 1, 10_000),
         per_page=per_page,
-        facet_limit=MORE_FACET_VALUES if page_view and args.get("more") else 10,
+        facet_limit=_integer(args, "facet_size", MORE_FACET_VALUES if page_view and args.get("more") else 10,
+                             1, MAX_FACET_SIZE),
         facets_leave_own_filter_out=page_view,
         feedback=_flag(args, "feedback"),
         **filters,
