@@ -34,7 +34,8 @@ class SearchRequest:
     per_page: int = 10
     facet_limit: int = 10
     # Count each facet over the matches of every filter but its own, so that a page can offer
-    # a second source beside a selected one. Off by default: the contract counts all matches.
+    # a second source beside a selected one, and list the selected values even outside the top
+    # `facet_limit`. Off by default: the contract counts all matches.
     facets_leave_own_filter_out: bool = False
     # Re-rank the matches with words from the best ten (pseudo-relevance feedback): better ranking
     # of topics, a few milliseconds more per search. The matches themselves do not change.

@@ -41,7 +41,8 @@ def test_search_page_lists_hits_with_facets_histogram_and_headers(client):
     assert response.status_code == 200
     assert "Oil story 0" in page and "<mark>Oil</mark>" in page
     assert 'href="/search?q=oil&amp;source=Wire+A"' in page
-    assert page.count("<rect") == 4  # January to March, and May
+    assert page.count('<rect class="bar"') == 4  # January to March, and May
+    assert page.count('<rect class="empty"') == 1 and "<title>Apr 2024: 0</title>" in page  # April: an empty slot
     assert "Search syntax" in page
     assert response.headers["Content-Security-Policy"].startswith("default-src 'none'")
     assert response.headers["X-Content-Type-Options"] == "nosniff"
@@ -56,7 +57,9 @@ def test_home_page_browses_newest_first(client):
 
 def test_histogram_bars_narrow_to_their_month(client):
     page = client.get("/search?q=oil+story").get_data(as_text=True)
-    assert '<a href="/search?q=oil+story&amp;from=2024-01&amp;to=2024-01"><title>Jan 2024: 2</title>' in page
+    assert '<a href="/search?q=oil+story&amp;from=2024-01&amp;to=2024-01"><g><title>Jan 2024: 2</title>' in page
+    counts = re.findall(r'<text class="count"[^>]*>(\d+)</text>', page)
+    assert counts and "2" in counts  # written above the bars, no hovering needed
 
 
 def test_multi_select_keeps_the_other_sources_on_offer(client):
@@ -204,3 +207,19 @@ def test_facet_size_sets_the_values_per_facet(client):
     for bad in ("0", "1001", "x"):
         response = client.get(f"/api/search?q=korea&facet_size={bad}")
         assert response.status_code == 400 and "facet_size" in response.get_json()["error"]
+
+
+def test_a_selected_value_outside_the_top_ones_stays_in_the_sidebar_checked(client):
+    page = client.get("/search?q=oil&facet_size=1&source=Wire+B").get_data(as_text=True)
+    boxes = re.findall(r'<span class="check">(.)</span> ([^<]+)</a>', page)
+    assert ("☑", "Wire B") in boxes
+    api = client.get("/api/search?q=oil&facet_size=1&source=Wire+B").get_json()
+    assert len(api["facets"]["source"]) == 1  # the API lists the top values only
+
+
+def test_quick_date_links_use_relative_dates(client):
+    page = client.get("/search?q=oil&from=2024-01").get_data(as_text=True)
+    for back in ("1d", "7d", "1m", "1y"):
+        assert f'href="/search?q=oil&amp;from={back}"' in page
+    assert client.get("/search?q=oil&from=7d").status_code == 200
+    assert "<strong>week</strong>" in client.get("/search?q=oil&from=7d").get_data(as_text=True)

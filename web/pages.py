@@ -31,6 +31,7 @@ def search():
     links = Links(request.args.to_dict(flat=False))
     return render_template("search.html", result=result, links=links, args=request.args,
                            facets=facet_boxes(result, links), histogram=histogram(result.facets["month"], links),
+                           counted_bars=COUNTED_BARS,
                            chips=links.chips(), pages=links.pages(result),
                            seconds=time.perf_counter() - started)
 
@@ -131,23 +132,39 @@ def facet_boxes(result: SearchResult, links: Links) -> list[FacetBox]:
 
 @dataclass(frozen=True)
 class Bar:
-    """One month of the histogram: its tooltip, where it stands and how tall, and the URL of that month."""
+    """One month of the histogram: its tooltip, where it stands and how tall, its count and the URL of
+    that month (None for a month without matches, which is drawn as an empty slot)."""
 
     label: str
     x: float
     height: float
-    url: str
+    count: int
+    url: str | None
 
 
-def histogram(months: list[FacetValue], links: Links, width: int = 600, height: int = 80) -> list[Bar]:
-    """One bar per month of the matches, in date order, each a link narrowing the search to its month."""
+COUNTED_BARS = 36  # up to this many months, each bar's count is written above it
+
+
+def histogram(months: list[FacetValue], links: Links, width: int = 600, height: int = 70) -> list[Bar]:
+    """One slot per month from the first month with matches to the last, in date order; each month
+    with matches is a bar linking to the search narrowed to it, each without is left empty."""
     if not months:
         return []
-    tallest = max(month.count for month in months)
-    step = width / len(months)
+    counts = {month.value: month.count for month in months}
+    first, last = (_month_number(months[0].value), _month_number(months[-1].value))
+    tallest = max(counts.values())
+    step = width / (last - first + 1)
     bars = []
-    for index, month in enumerate(months):
-        year, number = month.value.split("-")
-        label = f"{calendar.month_abbr[int(number)]} {year}: {month.count}"
-        bars.append(Bar(label, index * step, max(1.0, height * month.count / tallest), links.month(month.value)))
+    for slot, number in enumerate(range(first, last + 1)):
+        year, month = divmod(number, 12)
+        value = f"{year:04d}-{month + 1:02d}"
+        count = counts.get(value, 0)
+        label = f"{calendar.month_abbr[month + 1]} {year}: {count}"
+        bars.append(Bar(label, slot * step, max(1.0, height * count / tallest) if count else 0.0, count,
+                        links.month(value) if count else None))
     return bars
+
+
+def _month_number(value: str) -> int:
+    year, month = value.split("-")
+    return int(year) * 12 + int(month) - 1

@@ -70,12 +70,17 @@ class FacetColumn:
         return np.bincount(self.value_ids[positions], minlength=len(self.names))
 
 
-def count_values(columns: Columns, facet: str, docs: np.ndarray, limit: int) -> list[FacetValue]:
-    """The `limit` most frequent values of a facet among `docs`, by count then name."""
+def count_values(columns: Columns, facet: str, docs: np.ndarray, limit: int,
+                 always: tuple[str, ...] = ()) -> list[FacetValue]:
+    """The `limit` most frequent values of a facet among `docs`, by count then name; then those of
+    `always` (compared case-insensitively) that did not make the cut, as a sidebar shows selected values."""
     column = columns.facet(facet)
     counts = column.counts(docs)
     present = np.flatnonzero(counts)
-    ranked = present[np.lexsort((present, -counts[present]))][:limit]
+    ranked = present[np.lexsort((present, -counts[present]))][:limit].tolist()
+    shown = {column.names[i].casefold() for i in ranked}
+    extra = sorted({value.casefold() for value in always} - shown)
+    ranked += [i for i, name in enumerate(column.names) if extra and name.casefold() in extra]
     return [FacetValue(column.names[i], int(counts[i])) for i in ranked]
 
 
@@ -99,14 +104,16 @@ def within_dates(columns: Columns, docs: np.ndarray, start: int, end: int) -> np
 
 
 def all_facets(columns: Columns, docs: np.ndarray, limit: int,
-               docs_by_facet: dict[str, np.ndarray] | None = None) -> dict[str, list[FacetValue]]:
+               docs_by_facet: dict[str, np.ndarray] | None = None,
+               always: dict[str, tuple[str, ...]] | None = None) -> dict[str, list[FacetValue]]:
     """The contract's five facets: source, people, orgs, places and month.
 
     `docs_by_facet` gives some facets other documents to count over (for multi-select
-    facets: the matches of every filter but their own).
+    facets: the matches of every filter but their own); `always` lists values a facet shows
+    even outside its top `limit` (the selected ones).
     """
-    docs_by_facet = docs_by_facet or {}
-    facets = {facet: count_values(columns, facet, docs_by_facet.get(facet, docs), limit)
+    docs_by_facet, always = docs_by_facet or {}, always or {}
+    facets = {facet: count_values(columns, facet, docs_by_facet.get(facet, docs), limit, always.get(facet, ()))
               for facet in FACET_FIELDS if facet != "distributor"}
     facets["month"] = count_months(columns, docs)
     return facets

@@ -114,15 +114,15 @@ class IndexSearcher:
             ranked = [(doc, None) for doc in self._by_date(docs, wanted, newest=request.effective_sort == "newest")]
         page = ranked[(request.page - 1) * request.per_page: wanted]
         snippets = SnippetMaker(self._body_analyzer, highlight_terms(user_query, terms))
-        facet_docs = {field: selection.matches(leaving_out=field) for field in selection.filters} \
-            if request.facets_leave_own_filter_out else {}
+        facet_docs, selected = ({field: selection.matches(leaving_out=field) for field in selection.filters},
+                                request.filters()) if request.facets_leave_own_filter_out else ({}, {})
         return SearchResult(
             query=request.query,
             total=total,
             page=request.page,
             per_page=request.per_page,
             hits=[self._hit(doc, score, snippets, deadline) for doc, score in page],
-            facets=all_facets(self.columns, docs, request.facet_limit, facet_docs),
+            facets=all_facets(self.columns, docs, request.facet_limit, facet_docs, selected),
         )
 
     def _text_of(self, doc: int) -> str:
