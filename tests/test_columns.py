@@ -1,6 +1,10 @@
 """Per-segment column files (search/index/columns.py): written at commit, same answers as the columns."""
 from __future__ import annotations
 
+import json
+
+import pytest
+
 from search import NewsIndex, SearchRequest, index_paths
 from search.index.columns import SUFFIX, Columns
 
@@ -67,4 +71,34 @@ def test_a_damaged_file_is_ignored(store, articles_dir):
     expected = facets_and_dates(store)
     for path in column_files(store):
         path.write_bytes(b"not a numpy file")
+    assert facets_and_dates(store) == expected
+
+
+@pytest.mark.parametrize("damage", ["deep header", "huge count", "wide days", "text days", "short offsets",
+                                    "object dtype", "reversed offsets"])
+def test_a_column_file_that_does_not_hold_what_it_should_is_ignored(store, articles_dir, damage):
+    """Whatever a damaged or hand-made whole-index file says, searches answer as from Whoosh's columns."""
+    write_jsonl(articles_dir / "a.jsonl", oil_stories(9))
+    index_paths(store, [articles_dir])
+    expected = facets_and_dates(store)
+    whole, = store.current_generation().glob("whole-index-*.columns")
+    data = whole.read_bytes()
+    size = int.from_bytes(data[:8], "little")
+    header = json.loads(data[8:8 + size])
+    if damage == "deep header":
+        head = b"[" * 100_000
+    else:
+        change = {"huge count": ("days", 1, 10 ** 400), "wide days": ("days", 0, "<i8"),
+                  "text days": ("days", 0, "<U1"), "short offsets": ("source.offsets", 1, 1),
+                  "object dtype": ("ids", 0, "|O"), "reversed offsets": None}[damage]
+        if change:
+            name, place, value = change
+            header[name][place] = value
+        head = json.dumps(header).encode()
+    body = data[8 + size:]
+    if damage == "reversed offsets":
+        dtype, length, offset = header["source.offsets"]
+        body = body[:offset] + body[offset:offset + 8 * length][::-1] + body[offset + 8 * length:]
+    head += b" " * (-len(head) % 8)
+    whole.write_bytes(len(head).to_bytes(8, "little") + head + body)
     assert facets_and_dates(store) == expected

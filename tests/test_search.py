@@ -135,6 +135,9 @@ def test_browse_snippet_is_the_escaped_lead(newsroom):
     ({"query": "title:title:oil"}, "a field inside a field"),
     ({"query": "oil AND(prices)"}, "put spaces around AND"),
     ({"query": "(oil)OR gas"}, "put spaces around OR"),
+    ({"query": "(NOT-oil)"}, "put spaces around NOT"),
+    ({"query": "oil^" + "9" * 400}, "boosts multiply to more than 1,000"),
+    ({"query": "(oil^40 gas)^40"}, "boosts multiply to more than 1,000"),
     ({"query": "oil -gas"}, "write NOT before it"),
     ({"query": "(oil)~2"}, "fuzzy matching is not supported"),
     ({"query": "[a TO"}, "unclosed range"),
@@ -303,3 +306,12 @@ def test_relative_dates_filter_from_today(store, articles_dir):
     assert titles["7d"] == titles["1w"] == ["Harbour 0", "Harbour 1", "Harbour 6"]
     assert len(titles["2m"]) == 5
     assert index.search(SearchRequest.from_text(date_to="yesterday")).total == 4
+
+
+def test_snippets_stay_short_around_a_very_long_word_and_mark_no_false_cuts():
+    maker = SnippetMaker(text_analyzer(), frozenset({"a" * 5000, "oil"}))
+    assert len(maker.snippet("a" * 5000 + " oil " + "b" * 5000)) < 300
+    adjacent = "oil " + " ".join(f"w{i}" for i in range(27)) + " oil " + " ".join(f"v{i}" for i in range(40))
+    snippet = maker.snippet(adjacent)
+    assert snippet.count("…") == 1 and snippet.endswith(" …")  # nothing left out between the passages
+    assert maker.snippet("  oil\tspills\nhere") == "<mark>oil</mark>\tspills\nhere"

@@ -25,7 +25,7 @@ from whoosh.codec.whoosh3 import LENGTHS_COLUMN, W3LeafMatcher, _lenfield
 from whoosh.matching.wrappers import FilterMatcher
 from whoosh.util.numeric import byte_to_length
 
-# Field lengths are stored as one byte each (exact up to 8, then within about 1 in 8); this decodes them.
+# Field lengths are stored as one byte each (exact up to 10, then rounded by up to about 9%); this decodes them.
 LENGTH_OF_BYTE = np.array([byte_to_length(code) for code in range(256)], dtype=np.float64)
 
 

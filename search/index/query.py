@@ -6,6 +6,7 @@ rather than silently searched as words, so a typo does not just return nothing.
 """
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Callable, Iterable, Iterator
 
@@ -21,6 +22,7 @@ MAX_QUERY_CHARS = 2000
 MAX_EXPANSIONS = 1000  # words one prefix or wildcard may stand for
 MAX_WILDCARDS = 8  # * and ? in one pattern
 MAX_PATTERNS = 10  # prefixes, wildcards and ranges in one query
+MAX_BOOST = 1000  # how much ^N boosts may multiply a part's score
 
 _KNOWN = {*QUERY_FIELDS, *(alias for aliases in FIELD_ALIASES.values() for alias in aliases)}
 _QUOTED_OR_NOT = re.compile(r'("[^"]*"?)|([^"]+)')  # a phrase (perhaps unclosed), or words outside one
@@ -29,8 +31,9 @@ _VALUE_START = re.compile(r'[\w("\[{*\']')
 _FUZZY = re.compile(r"([\w)\]}]+)~")
 _MINUS = re.compile(r"(?:^|(?<=[\s(]))-(?=[\w\"(])")
 # An operator right after a closing bracket or quote, or right before an opening one, is read as a
-# word; right after an opening bracket, `(NOT oil AND gas)`, it works.
+# word; right after an opening bracket it works when a space follows: `(NOT oil AND gas)`.
 _GLUED_OPERATOR = re.compile(r'(?<=[)"\]])(AND|OR|NOT|ANDNOT|ANDMAYBE)(?!\w)'
+                             r'|(?<=[(\[])(AND|OR|NOT|ANDNOT|ANDMAYBE)(?![\w\s])'
                              r'|(?<!\w)(AND|OR|NOT|ANDNOT|ANDMAYBE)(?=[()"\[])')
 _TOKEN = re.compile(r"[()]|[^\s()]+")
 _BINARY = {"AND", "OR", "ANDNOT", "ANDMAYBE"}
@@ -55,9 +58,20 @@ def parse_query(parser: MultifieldParser, text: str) -> wq.Query:
                    for quoted, words in _QUOTED_OR_NOT.findall(text))
     check_syntax(text)
     try:
-        return parser.parse(text)
+        parsed = parser.parse(text)
     except Exception as error:  # Whoosh's parser raises assorted types on odd input
         raise QuerySyntaxError(f"could not understand the query {text!r}: {error}") from None
+    _check_boosts(parsed)
+    return parsed
+
+
+def _check_boosts(node: wq.Query, product: float = 1.0) -> None:
+    """Refuse boosts that multiply past MAX_BOOST (an overflowing `oil^999…` would score infinity)."""
+    product *= node.boost
+    if not math.isfinite(product) or abs(product) > MAX_BOOST:
+        raise QuerySyntaxError(f"the query's boosts multiply to more than {MAX_BOOST:,}; use smaller ones (oil^2)")
+    for child in node.children():
+        _check_boosts(child, product)
 
 
 def _lower_field_name(reference: re.Match) -> str:
@@ -113,7 +127,7 @@ def _check_marks(outside: str) -> None:
 def _check_operators(outside: str) -> None:
     glued = _GLUED_OPERATOR.search(outside)
     if glued:
-        raise QuerySyntaxError(f"put spaces around {glued.group(1) or glued.group(2)}: next to a bracket or a quote "
+        raise QuerySyntaxError(f"put spaces around {next(filter(None, glued.groups()))}: next to a bracket or a quote "
                                "it would be searched as a word")
     tokens = _TOKEN.findall(outside)
     depth = 0

@@ -7,7 +7,7 @@ a text field, a document scores
 
 where tf is how often the word occurs in the document's field, length is the
 field's length in words as the index stores it (one byte: exact up to 10 words,
-then within a few per cent), and the statistics are those of the articles
+then rounded by up to about 9%), and the statistics are those of the articles
 currently in the index, whatever its segments and deleted documents:
 
     idf = ln(N / (df + 1)) + 1

@@ -21,6 +21,8 @@ CONTEXT_CHARS = 70  # text kept before the first and after the last match of a p
 PASSAGES = 2
 SCANNED_CHARS = 200_000  # only an article's start is looked at
 _WORD = re.compile(r"\w+(?:\.?\w+)*")  # the index's tokenizer's words
+_SPACE = re.compile(r"\s")
+LONGEST_MARK = SNIPPET_CHARS - 2 * CONTEXT_CHARS  # a longer matched word is cut, with "…"
 _TIME_CHECK_WORDS = 4096
 
 
@@ -40,8 +42,13 @@ class SnippetMaker:
         if not spans:
             return escape(shorten(text[:SNIPPET_CHARS * 2], SNIPPET_CHARS), quote=False)
         ranges = _passages(text, spans)
-        marked = " … ".join(_marked(text, start, end, spans) for start, end in ranges)
-        return ("… " if ranges[0][0] > 0 else "") + marked + (" …" if ranges[-1][1] < len(text) else "")
+        parts = ["… " if text[:ranges[0][0]].strip() else ""]
+        for number, (start, end) in enumerate(ranges):
+            if number:
+                parts.append(" … " if text[ranges[number - 1][1]:start].strip() else " ")
+            parts.append(_marked(text, start, end, spans))
+        parts.append(" …" if text[ranges[-1][1]:].strip() else "")
+        return "".join(parts)
 
     def _matches(self, text: str, deadline: float) -> list[tuple[int, int]]:
         """The spans of the words the query asks for, read until past the last passage's context."""
@@ -84,7 +91,8 @@ def _passages(text: str, spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
         start = max(_word_start(text, max(0, first[0] - CONTEXT_CHARS), first[0]), ranges[-1][1] if ranges else 0)
         end = min(len(text), last[1] + CONTEXT_CHARS)
         if end < len(text):
-            end = max(text.rfind(" ", last[1], end), last[1])
+            spaces = [match.start() for match in _SPACE.finditer(text, last[1], end)]
+            end = spaces[-1] if spaces else last[1]
         ranges.append((start, end))
     return ranges
 
@@ -100,7 +108,10 @@ def _marked(text: str, start: int, end: int, spans: list[tuple[int, int]]) -> st
     for first, last in spans:
         if first >= start and last <= end:
             parts.append(escape(text[position:first], quote=False))
-            parts.append(f"<mark>{escape(text[first:last], quote=False)}</mark>")
+            word = text[first:last]
+            if len(word) > LONGEST_MARK:  # one very long word must not make the passage long
+                word = word[:LONGEST_MARK] + "…"
+            parts.append(f"<mark>{escape(word, quote=False)}</mark>")
             position = last
     parts.append(escape(text[position:end], quote=False))
     return "".join(parts).strip()
@@ -110,5 +121,5 @@ def _word_start(text: str, start: int, limit: int) -> int:
     """Where the first whole word at or after `start` begins (at most `limit`)."""
     if start == 0 or text[start - 1].isspace():
         return start
-    space = text.find(" ", start, limit)
-    return limit if space < 0 else space + 1
+    space = _SPACE.search(text, start, limit)
+    return limit if space is None else space.end()
