@@ -59,9 +59,17 @@ def test_search_facet_histogram_and_article_in_a_browser(server, tmp_path):
         page.wait_for_url("**/articles/**")
         assert page.inner_text("h1").startswith("Oil story")
         page.screenshot(path=str(shots / "4-article.png"), full_page=True)
+
+        phone = browser.new_page(viewport={"width": 400, "height": 800})
+        phone.goto(server + "/search?q=oil")
+        button = phone.locator("header button").bounding_box()
+        assert button["x"] + button["width"] <= 400  # the Search button is not clipped
+        assert phone.evaluate("document.documentElement.scrollWidth") <= 400
+        assert phone.locator(".results").bounding_box()["y"] < phone.locator(".facets").bounding_box()["y"]
+        phone.screenshot(path=str(shots / "5-phone.png"), full_page=True)
         browser.close()
     assert sorted(path.name for path in shots.iterdir()) == ["1-search.png", "2-facet.png", "3-month.png",
-                                                              "4-article.png"]
+                                                              "4-article.png", "5-phone.png"]
     keep = os.environ.get("NEWS_SEARCH_SCREENSHOTS")
     if keep:
         shutil.copytree(shots, keep, dirs_exist_ok=True)

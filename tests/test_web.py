@@ -223,3 +223,9 @@ def test_quick_date_links_use_relative_dates(client):
         assert f'href="/search?q=oil&amp;from={back}"' in page
     assert client.get("/search?q=oil&from=7d").status_code == 200
     assert "<strong>week</strong>" in client.get("/search?q=oil&from=7d").get_data(as_text=True)
+
+
+def test_an_error_page_keeps_the_query_in_the_box(client):
+    response = client.get("/search?q=colour:red")
+    assert response.status_code == 400
+    assert 'name="q" value="colour:red"' in response.get_data(as_text=True)

@@ -42,7 +42,8 @@ def _unexpected(error: Exception):
 def _respond(status: int, message: str):
     if request.path.startswith("/api/"):
         return jsonify({"error": message}), status
-    return render_template("error.html", status=status, message=message), status
+    # The query stays in the box, to be corrected rather than typed again.
+    return render_template("error.html", status=status, message=message, args=request.args), status
 
 
 def _security_headers(response):
