@@ -48,8 +48,12 @@ class Columns:
 
     @classmethod
     def of_segments(cls, reader, directory: Path) -> Columns:
-        parts = [_load(directory / f"{name}{SUFFIX}", leaf.doc_count_all()) or _from_segment(leaf)
-                 for leaf, name in _segments(reader)]
+        return cls.end_to_end([_load(directory / f"{name}{SUFFIX}", leaf.doc_count_all()) or _from_segment(leaf)
+                               for leaf, name in _segments(reader)])
+
+    @classmethod
+    def end_to_end(cls, parts: list[Columns]) -> Columns:
+        """The columns of consecutive segments as one."""
         if not parts:  # an empty index
             return cls(np.zeros(0, dtype="S1"), np.zeros(0, dtype=np.int32),
                        {facet: FacetColumn.concatenate([]) for facet in FACET_FIELDS})
@@ -60,12 +64,16 @@ class Columns:
 def write_missing(reader, directory: Path) -> None:
     """Write the column file of every segment that has none, and the one of the whole index as
     `reader` sees it (durably: a crash leaves no half file)."""
+    parts = []
     for leaf, name in _segments(reader):
         path = directory / f"{name}{SUFFIX}"
-        if not path.exists():
-            _save(_from_segment(leaf), path)
+        if path.exists():
+            parts.append(_load(path, leaf.doc_count_all()) or _from_segment(leaf))
+        else:
+            parts.append(_from_segment(leaf))
+            _save(parts[-1], path)
     whole = _whole_path(reader, directory)
-    _save(Columns.of_segments(reader, directory), whole)
+    _save(Columns.end_to_end(parts), whole)
     for older in directory.glob(f"{_WHOLE}*{SUFFIX}"):
         if older != whole:
             older.unlink(missing_ok=True)

@@ -46,16 +46,15 @@ class FacetColumn:
     @classmethod
     def concatenate(cls, parts: list[FacetColumn]) -> FacetColumn:
         """The columns of consecutive segments as one, over the union of their names."""
-        every_name = np.array([name for part in parts for name in part.names], dtype=str)
-        names, new_ids = np.unique(every_name, return_inverse=True)
-        offsets, value_ids, start, first_name = [np.zeros(1, dtype=np.int64)], [], 0, 0
+        names = sorted({name for part in parts for name in part.names})
+        ids = {name: number for number, name in enumerate(names)}
+        offsets, value_ids, start = [np.zeros(1, dtype=np.int64)], [], 0
         for part in parts:
-            renumber = new_ids[first_name:first_name + len(part.names)].astype(np.int32)
-            first_name += len(part.names)
+            renumber = np.array([ids[name] for name in part.names], dtype=np.int32)
             value_ids.append(renumber[part.value_ids])
             offsets.append(part.offsets[1:] + start)
             start += int(part.offsets[-1])
-        return cls(names.tolist(), np.concatenate(offsets),
+        return cls(names, np.concatenate(offsets),
                    np.concatenate(value_ids) if value_ids else np.zeros(0, dtype=np.int32))
 
     def counts(self, docs: np.ndarray) -> np.ndarray:

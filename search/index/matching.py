@@ -77,7 +77,7 @@ class QueryMatcher:
     def _match(self, query: wq.Query) -> Matches:
         self._check_time()
         kind = type(query)
-        if query is wq.NullQuery or kind is type(wq.NullQuery):
+        if kind is type(wq.NullQuery):
             return Matches.none()
         if kind is wq.Every:
             return Matches.constant(self._every(query.fieldname), query.boost)

@@ -109,7 +109,7 @@ class IndexSearcher:
         total = len(docs)
         wanted = request.page * request.per_page
         if request.effective_sort == "relevance":
-            ranked = self._by_relevance(docs, matches.scores_of(docs), near_words, request, deadline)
+            ranked = self._by_relevance(docs, matches.scores_of(docs), wanted, near_words, request.feedback, deadline)
         else:
             ranked = [(doc, None) for doc in self._by_date(docs, wanted, newest=request.effective_sort == "newest")]
         page = ranked[(request.page - 1) * request.per_page: wanted]
@@ -183,16 +183,16 @@ class IndexSearcher:
                 filters[field] = mask
         return Selection(docs, filters)
 
-    def _by_relevance(self, docs: np.ndarray, scores: np.ndarray, near_words: list[str], request: SearchRequest,
-                      deadline: float) -> list[tuple[int, float]]:
-        """The page's worth of best documents: the query's scores, the nearness bonus, feedback when asked."""
+    def _by_relevance(self, docs: np.ndarray, scores: np.ndarray, count: int, near_words: list[str],
+                      feedback: bool, deadline: float) -> list[tuple[int, float]]:
+        """The `count` best documents: the query's scores, the nearness bonus, feedback when asked."""
         try:
             scores = with_nearness(self._query_matcher, near_words, docs, scores, self.columns)
-            if request.feedback:
+            if feedback:
                 scores = self._feedback.rescored(docs, scores, deadline)
         except OutOfTime:
             raise self._too_slow() from None
-        ranked, ranked_scores = best(docs, scores, request.page * request.per_page, self.columns)
+        ranked, ranked_scores = best(docs, scores, count, self.columns)
         return list(zip(ranked.tolist(), ranked_scores.tolist()))
 
     def _by_date(self, docs: np.ndarray, count: int, *, newest: bool) -> list[int]:
