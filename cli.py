@@ -14,6 +14,7 @@ from pathlib import Path
 import click
 
 from search import (
+    Hit,
     IndexReport,
     IndexStore,
     NewsIndex,
@@ -24,7 +25,7 @@ from search import (
     index_paths,
 )
 from search.config import INDEX_ENV, default_index_dir, index_dir, lock_wait
-from search.model import MAX_FACET_SIZE, SORTS
+from search.model import MAX_FACET_SIZE, MAX_RELATED, SORTS
 from search.watching import FolderWatcher, WatchBatch
 
 EXIT_FATAL, EXIT_USAGE, EXIT_PARTIAL = 1, 2, 3
@@ -251,6 +252,8 @@ def _request_options(command: Callable) -> Callable:
                      help="Order of hits; with an empty QUERY, relevance means newest first."),
         click.option("--feedback", is_flag=True,
                      help="Re-rank by the words of the ten best matches (better for topics; slower)."),
+        click.option("--collapse", is_flag=True,
+                     help="One hit per story: copies of it (syndicated, re-published) are listed under the first."),
         click.option("--limit", type=click.IntRange(1, 1000), default=10, show_default=True, help="Hits per page."),
         click.option("--facet-size", "facet_limit", type=click.IntRange(1, MAX_FACET_SIZE), default=10,
                      show_default=True, help="Values listed per facet."),
@@ -272,6 +275,8 @@ def search(context: Context, query: str, limit: int, as_json: bool, **filters) -
     Hits are ranked by BM25 over title and body (a prefix or wildcard counts as
     one word standing for all it covers), words standing together first; equal
     scores newest first. --feedback re-ranks by the words of the ten best hits.
+    Each hit says how many copies of its story the index holds (the same story
+    re-published by other outlets); --collapse shows each story once.
 
     Fields for field:value are title, body, source, distributor, people (person),
     orgs (org) and places (place). Repeated filters of one kind are OR-ed, different
@@ -296,19 +301,29 @@ def search(context: Context, query: str, limit: int, as_json: bool, **filters) -
 def _print_result(result: SearchResult) -> None:
     noun = "article matches" if result.total == 1 else "articles match"
     shown = f'"{result.query}"' if result.query else "everything"
-    click.echo(f"{result.total} {noun} {shown} (page {result.page} of {result.page_count})")
+    stories = f", {result.groups} {'story' if result.groups == 1 else 'stories'}" if result.collapsed else ""
+    click.echo(f"{result.total} {noun} {shown}{stories} (page {result.page} of {result.page_count})")
+    if result.suggestion:
+        click.echo(terminal_text(f"Did you mean: {result.suggestion}?"))
     first = (result.page - 1) * result.per_page + 1
     for number, hit in enumerate(result.hits, start=first):
-        click.echo()
-        click.echo(f"{number:>3}. " + click.style(terminal_text(hit.title), bold=True))
-        origin = " via ".join(filter(None, [hit.source, hit.distributor])) or "unknown source"
-        click.echo(terminal_text(f"     {hit.date or 'undated'} · {origin} · {hit.id}"))
-        click.echo(f"     {_terminal_snippet(hit.snippet)}")
+        _print_hit(number, hit)
     for facet, values in result.facets.items():
         if values:
             click.echo()
             listed = ", ".join(f"{value.value} ({value.count})" for value in values)
             click.echo(terminal_text(f"{facet.capitalize()}: {listed}"))
+
+
+def _print_hit(number: int, hit: Hit) -> None:
+    click.echo()
+    click.echo(f"{number:>3}. " + click.style(terminal_text(hit.title), bold=True))
+    origin = " via ".join(filter(None, [hit.source, hit.distributor])) or "unknown source"
+    click.echo(terminal_text(f"     {hit.date or 'undated'} · {origin} · {hit.id}"))
+    click.echo(f"     {_terminal_snippet(hit.snippet)}")
+    if hit.copies:
+        also = f": also in {', '.join(hit.copy_sources)}" if hit.copy_sources else ""
+        click.echo(terminal_text(f"     {hit.copies} cop{'y' if hit.copies == 1 else 'ies'}{also}"))
 
 
 def _terminal_snippet(snippet: str) -> str:
@@ -320,16 +335,25 @@ def _terminal_snippet(snippet: str) -> str:
 
 @cli.command()
 @click.argument("article_id", metavar="ID")
+@click.option("--related", is_flag=True,
+              help="Instead of the article, the articles most about the same story or subject (not its copies).")
+@click.option("--limit", type=click.IntRange(1, MAX_RELATED), default=5, show_default=True,
+              help="How many related articles, with --related.")
 @json_option
 @click.pass_obj
-def show(context: Context, article_id: str, as_json: bool) -> None:
-    """Show one article in full, by the id that search prints.
+def show(context: Context, article_id: str, related: bool, limit: int, as_json: bool) -> None:
+    """Show one article in full, by the id that search prints; with --related, the articles related to it.
 
     \b
     Example:
         news-search show 4d446b4f921ddaab --json
+        news-search show 4d446b4f921ddaab --related
     """
-    article = context.open_index().article(article_id)
+    index = context.open_index()
+    if related:
+        _show_related(index, article_id, limit, as_json, context.location)
+        return
+    article = index.article(article_id)
     if article is None:
         fail(f"no article with id {article_id!r} in {context.location}")
     if as_json:
@@ -342,6 +366,18 @@ def show(context: Context, article_id: str, as_json: bool) -> None:
     lines += [f"{name:>12}: {', '.join(data[name])}" for name in ("people", "orgs", "places") if data[name]]
     lines += [f"{name:>12}: {', '.join(values)}" for name, values in data["labels"].items()]
     click.echo(terminal_text("\n".join([*lines, "", article.body])))
+
+
+def _show_related(index: NewsIndex, article_id: str, limit: int, as_json: bool, location: str) -> None:
+    related = index.related(article_id, limit)
+    if related is None:
+        fail(f"no article with id {article_id!r} in {location}")
+    if as_json:
+        print_json(related.to_dict())
+        return
+    click.echo(f"{len(related.hits)} related article{'' if len(related.hits) == 1 else 's'}")
+    for number, hit in enumerate(related.hits, start=1):
+        _print_hit(number, hit)
 
 
 @cli.command()

@@ -13,6 +13,7 @@ SORTS: tuple[str, ...] = ("relevance", "newest", "oldest")
 FACETS: tuple[str, ...] = ("source", "people", "orgs", "places", "month")
 MAX_PER_PAGE = 1000
 MAX_FACET_SIZE = 1000
+MAX_RELATED = 50
 
 
 @dataclass(frozen=True)
@@ -40,6 +41,8 @@ class SearchRequest:
     # Re-rank the matches with words from the best ten (pseudo-relevance feedback): better ranking
     # of topics, a few milliseconds more per search. The matches themselves do not change.
     feedback: bool = False
+    # One hit per group of copies of a story (the best-placed one); `total` still counts articles.
+    collapse: bool = False
 
     def __post_init__(self) -> None:
         if self.sort not in SORTS:
@@ -93,6 +96,8 @@ class Hit:
     people: list[str]
     orgs: list[str]
     places: list[str]
+    copies: int  # how many other indexed articles are copies of the same story
+    copy_sources: list[str]  # their sources, each once
 
 
 @dataclass(frozen=True)
@@ -103,14 +108,30 @@ class SearchResult:
     per_page: int
     hits: list[Hit]
     facets: dict[str, list[FacetValue]] = field(default_factory=dict)
+    groups: int = 0  # how many groups of copies the matches fall into
+    suggestion: str | None = None  # the query with misspelt words corrected, when it finds little
+    collapsed: bool = False  # one hit per group: pages are counted in groups
 
     @property
     def page_count(self) -> int:
         """How many pages the matches fill (at least one, even when empty)."""
-        return max(1, -(-self.total // self.per_page))
+        return max(1, -(-(self.groups if self.collapsed else self.total) // self.per_page))
 
     def to_dict(self) -> dict:
         """The contract's JSON object for a search."""
+        found = asdict(self)
+        del found["collapsed"]
+        return found
+
+
+@dataclass(frozen=True)
+class RelatedArticles:
+    """The articles related to the article `id`, best first (the contract's JSON of `/related`)."""
+
+    id: str
+    hits: list[Hit]
+
+    def to_dict(self) -> dict:
         return asdict(self)
 
 

@@ -70,6 +70,23 @@ def newsroom(tmp_path: Path, store: IndexStore) -> NewsIndex:
 
 
 @pytest.fixture
+def index_records(tmp_path, store):
+    """Index JSON Lines records (again, for a later run) and give a fresh view of the index."""
+    folder = tmp_path / "news"
+    folder.mkdir()
+    opened = []
+
+    def index(records: list[dict]) -> NewsIndex:
+        write_jsonl(folder / "wire.jsonl", records)
+        index_paths(store, [folder])
+        opened.append(NewsIndex(store.root))
+        return opened[-1]
+    yield index
+    for view in opened:
+        view.close()
+
+
+@pytest.fixture
 def runner() -> CliRunner:
     return CliRunner()
 

@@ -10,7 +10,7 @@ from web.server import running_server
 from .conftest import SEEDS, write_jsonl
 
 SEED_HIT_KEYS = ["id", "title", "date", "source", "distributor", "url", "path", "score", "snippet",
-                 "people", "orgs", "places"]
+                 "people", "orgs", "places", "copies", "copy_sources"]
 
 
 @pytest.fixture
@@ -34,7 +34,7 @@ def test_help(runner, command):
 def test_index_then_search_seed_as_json(run):
     assert run("index", str(SEEDS), "--json").stdout.startswith("{")
     data = json.loads(run("search", "North Korea", "--json").stdout)
-    assert list(data) == ["query", "total", "page", "per_page", "hits", "facets"]
+    assert list(data) == ["query", "total", "page", "per_page", "hits", "facets", "groups", "suggestion"]
     assert (data["query"], data["total"], data["page"], data["per_page"]) == ("North Korea", 1, 1, 10)
     hit, = data["hits"]
     assert list(hit) == SEED_HIT_KEYS

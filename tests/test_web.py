@@ -82,7 +82,7 @@ def test_article_page_shows_the_text_and_links_entities(client):
 
 def test_api_matches_the_contract(client):
     data = client.get("/api/search?q=north+korea&per_page=5").get_json()
-    assert list(data) == ["query", "total", "page", "per_page", "hits", "facets"]
+    assert list(data) == ["query", "total", "page", "per_page", "hits", "facets", "groups", "suggestion"]
     assert (data["total"], data["per_page"]) == (1, 5)
     assert list(data["facets"]) == ["source", "people", "orgs", "places", "month"]
     article = client.get(f"/api/articles/{data['hits'][0]['id']}").get_json()
@@ -94,9 +94,11 @@ def test_api_matches_the_contract(client):
 def test_openapi_describes_every_api_route_and_validates_a_real_response(client):
     jsonschema = pytest.importorskip("jsonschema")
     spec = client.get("/api/openapi.json").get_json()
-    assert set(spec["paths"]) == {"/api/search", "/api/articles/{id}", "/api/stats"}
+    assert set(spec["paths"]) == {"/api/search", "/api/articles/{id}", "/api/articles/{id}/related", "/api/stats"}
     for path, schema in (("/api/search?q=korea", "SearchResult"), ("/api/stats", "Stats"),
-                         ("/api/articles/evil-entities", "Article"), ("/api/search?page=0", "Error")):
+                         ("/api/articles/evil-entities", "Article"), ("/api/search?page=0", "Error"),
+                         ("/api/articles/evil-entities/related", "Related"),
+                         ("/api/search?q=korea&collapse=1", "SearchResult")):
         jsonschema.validate(client.get(path).get_json(), {"$ref": f"#/components/schemas/{schema}",
                                                           "components": spec["components"]})
 
@@ -111,7 +113,7 @@ def test_api_facets_count_all_matches(client):
     ("page=abc", "page must be a whole number"),
     ("from=2024-13", "not a real date"), ("from=2024-03&to=2024-01", "the date range is empty"),
     ("sort=random", "unknown sort"), ("q=" + "x" * 3000, "the limit is 2000"),
-    ("q=korea&feedback=yes", "feedback must be 1 or 0"),
+    ("q=korea&feedback=yes", "feedback must be 1 or 0"), ("q=korea&collapse=2", "collapse must be 1 or 0"),
 ])
 def test_bad_parameters_are_400s_with_a_reason(client, query, message):
     api = client.get(f"/api/search?{query}")

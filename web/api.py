@@ -4,7 +4,9 @@ from __future__ import annotations
 from flask import Blueprint, abort, jsonify, request
 
 from .openapi import SPEC
-from .requests import news_index, search_request
+from search.model import MAX_RELATED
+
+from .requests import integer_parameter, news_index, search_request
 
 blueprint = Blueprint("api", __name__, url_prefix="/api")
 
@@ -19,6 +21,15 @@ def search():
 def article(article_id: str):
     """One article with its full text."""
     found = news_index().article(article_id)
+    if found is None:
+        abort(404, f"no article with id {article_id!r}")
+    return jsonify(found.to_dict())
+
+
+@blueprint.get("/articles/<article_id>/related")
+def related(article_id: str):
+    """The articles most about the same story or subject (never the article or its copies)."""
+    found = news_index().related(article_id, integer_parameter(request.args, "limit", 5, 1, MAX_RELATED))
     if found is None:
         abort(404, f"no article with id {article_id!r}")
     return jsonify(found.to_dict())

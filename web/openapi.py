@@ -56,6 +56,8 @@ SPEC = {
                            {"type": "integer", "minimum": 1, "maximum": 1000, "default": 10}),
                 _parameter("feedback", "1: re-rank by the words of the ten best matches (same matches).",
                            {"type": "integer", "enum": [0, 1], "default": 0}),
+                _parameter("collapse", "1: one hit per group of copies of a story; `total` still counts articles.",
+                           {"type": "integer", "enum": [0, 1], "default": 0}),
             ],
             "responses": {"200": _json("SearchResult"), "400": _ERROR, "503": _ERROR},
         }},
@@ -64,23 +66,39 @@ SPEC = {
             "parameters": [{"name": "id", "in": "path", "required": True, "schema": {"type": "string"}}],
             "responses": {"200": _json("Article"), "404": _ERROR, "503": _ERROR},
         }},
+        "/api/articles/{id}/related": {"get": {
+            "summary": "The articles most about the same story or subject, best first; never the article or its copies",
+            "parameters": [{"name": "id", "in": "path", "required": True, "schema": {"type": "string"}},
+                           _parameter("limit", "How many.", {"type": "integer", "minimum": 1, "maximum": 50,
+                                                             "default": 5})],
+            "responses": {"200": _json("Related"), "400": _ERROR, "404": _ERROR, "503": _ERROR},
+        }},
         "/api/stats": {"get": {"summary": "Counts and dates of the index",
                                "responses": {"200": _json("Stats"), "503": _ERROR}}},
     },
     "components": {"schemas": {
         "Error": {"type": "object", "required": ["error"], "properties": {"error": {"type": "string"}}},
-        "Hit": {"type": "object", "required": [*_ARTICLE_FIELDS, "score", "snippet"], "properties": {
+        "Hit": {"type": "object", "required": [*_ARTICLE_FIELDS, "score", "snippet", "copies", "copy_sources"],
+                "properties": {
             **_ARTICLE_FIELDS, "score": {"type": ["number", "null"]},
-            "snippet": {"type": "string", "description": "HTML: everything escaped except <mark> and </mark>."}}},
+            "snippet": {"type": "string", "description": "HTML: everything escaped except <mark> and </mark>."},
+            "copies": {"type": "integer", "description": "Other indexed articles that are copies of this story."},
+            "copy_sources": {**_STRINGS, "description": "Their sources, each once."}}},
         "Article": {"type": "object", "required": [*_ARTICLE_FIELDS, "body"], "properties": {
             **_ARTICLE_FIELDS, "body": {"type": "string", "description": "Paragraphs separated by a blank line."},
             "labels": {"type": "object", "additionalProperties": _STRINGS}}},
-        "SearchResult": {"type": "object", "required": ["query", "total", "page", "per_page", "hits", "facets"],
+        "SearchResult": {"type": "object",
+                         "required": ["query", "total", "page", "per_page", "hits", "facets", "groups",
+                                      "suggestion"],
                          "properties": {
             "query": {"type": "string"}, "total": {"type": "integer"}, "page": {"type": "integer"},
+            "groups": {"type": "integer", "description": "Groups of copies among the matches (stories)."},
+            "suggestion": {"type": ["string", "null"], "description": "The query with misspelt words corrected."},
             "per_page": {"type": "integer"}, "hits": {"type": "array", "items": {"$ref": "#/components/schemas/Hit"}},
             "facets": {"type": "object", "required": ["source", "people", "orgs", "places", "month"],
                        "properties": {name: _FACET for name in ("source", "people", "orgs", "places", "month")}}}},
+        "Related": {"type": "object", "required": ["id", "hits"], "properties": {
+            "id": {"type": "string"}, "hits": {"type": "array", "items": {"$ref": "#/components/schemas/Hit"}}}},
         "Stats": {"type": "object", "required": ["articles", "first_date", "last_date", "sources", "index_bytes",
                                                  "last_indexed"], "properties": {
             "articles": {"type": "integer"}, "first_date": {"type": ["string", "null"]},

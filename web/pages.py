@@ -20,6 +20,7 @@ blueprint = Blueprint("pages", __name__)
 FACET_TITLES = {"source": "Source", "people": "People", "orgs": "Organisations", "places": "Places"}
 FACET_PARAMETERS = {"source": "source", "people": "person", "orgs": "org", "places": "place"}
 _ONLY_MARKS = re.compile(r"</?mark>")
+RELATED_SHOWN = 5
 
 
 @blueprint.get("/")
@@ -39,10 +40,12 @@ def search():
 @blueprint.get("/articles/<article_id>")
 def article(article_id: str):
     """One article in full, with its entities as links to searches."""
-    found = news_index().article(article_id)
+    index = news_index()
+    found = index.article(article_id)
     if found is None:
         abort(404, f"there is no article with id {article_id!r}")
-    return render_template("article.html", article=found, links=Links({}), source_url=web_url(found.url))
+    return render_template("article.html", article=found, links=Links({}), source_url=web_url(found.url),
+                           copies=index.copies(article_id) or [], related=index.related(article_id, RELATED_SHOWN))
 
 
 def safe_snippet(snippet: str) -> Markup:

@@ -18,21 +18,23 @@ def news_index() -> NewsIndex:
 
 
 def search_request(args: MultiDict, *, page_view: bool) -> SearchRequest:
-    """The request a URL describes. Pages use multi-select facets and a fixed page size;
-    the API counts facets over all matches and takes `per_page` (1 to MAX_PER_PAGE)."""
+    """The request a URL describes. Pages use multi-select facets and a fixed page size, and show each
+    story once unless `collapse=0`; the API counts facets over all matches, takes `per_page`
+    (1 to MAX_PER_PAGE) and lists every copy unless `collapse=1`."""
     filters = {field: _filter_values(args, name) for name, field in FILTER_PARAMETERS.items()}
-    per_page = 10 if page_view else _integer(args, "per_page", 10, 1, current_app.config["MAX_PER_PAGE"])
+    per_page = 10 if page_view else integer_parameter(args, "per_page", 10, 1, current_app.config["MAX_PER_PAGE"])
     return SearchRequest.from_text(
         query=args.get("q", ""),
         date_from=args.get("from") or None,
         date_to=args.get("to") or None,
         sort=args.get("sort") or "relevance",
-        page=_integer(args, "page", 1, 1, 10_000),
+        page=integer_parameter(args, "page", 1, 1, 10_000),
         per_page=per_page,
-        facet_limit=_integer(args, "facet_size", MORE_FACET_VALUES if page_view and args.get("more") else 10,
+        facet_limit=integer_parameter(args, "facet_size", MORE_FACET_VALUES if page_view and args.get("more") else 10,
                              1, MAX_FACET_SIZE),
         facets_leave_own_filter_out=page_view,
         feedback=_flag(args, "feedback"),
+        collapse=_flag(args, "collapse", default=page_view),
         **filters,
     )
 
@@ -44,14 +46,14 @@ def _filter_values(args: MultiDict, name: str) -> tuple[str, ...]:
     return values
 
 
-def _flag(args: MultiDict, name: str) -> bool:
+def _flag(args: MultiDict, name: str, default: bool = False) -> bool:
     text = args.get(name, "")
     if text not in ("", "0", "1"):
         raise QuerySyntaxError(f"{name} must be 1 or 0, not {text[:20]!r}")
-    return text == "1"
+    return default if text == "" else text == "1"
 
 
-def _integer(args: MultiDict, name: str, default: int, low: int, high: int) -> int:
+def integer_parameter(args: MultiDict, name: str, default: int, low: int, high: int) -> int:
     text = args.get(name)
     if text is None or text == "":
         return default

@@ -1,4 +1,4 @@
-"""Each document's id, date and facet values as numpy arrays, kept in a file beside each segment.
+"""Each document's id, date, facet values and copy signature as numpy arrays, kept in a file beside each segment.
 
 Whoosh keeps them in columns read one document at a time: turning those into
 arrays costs about a second per 100,000 articles. So the writer does it once per
@@ -8,7 +8,9 @@ version) is read from Whoosh's columns instead, and given a file at the next
 commit. The files are named after their segment, so Whoosh deletes them
 together with it when segments are merged. After each commit the writer also
 saves all segments laid end to end in one file, so that opening a searcher
-reads one file and merges nothing.
+reads one file and merges nothing. That file also holds each article's group of
+copies (`search.copies`), found over the whole index at each commit; it leaves out the
+signatures the groups are found from, which only the writer reads.
 """
 from __future__ import annotations
 
@@ -18,9 +20,10 @@ from pathlib import Path
 
 import numpy as np
 
+from .. import copies
 from ..files import write_atomically
 from .facets import FacetColumn
-from .schema import FACET_FIELDS, VALUE_SEPARATOR, column_name
+from .schema import FACET_FIELDS, SIGNATURE_FIELD, VALUE_SEPARATOR, column_name
 
 SUFFIX = ".columns"
 _OLD_SUFFIX = ".columns.npz"  # the format before ids were kept; replaced at the next commit
@@ -30,11 +33,19 @@ _WHOLE = "whole-index-"  # not a segment's name, which Whoosh would delete as un
 @dataclass(frozen=True)
 class Columns:
     """Ids, dates (YYYYMMDD, 0 for none) and facet values of every document of a reader, by document number.
-    A deleted document's id may be empty."""
+    A deleted document's id may be empty. A segment's columns hold the documents' copy signatures;
+    the whole index's hold their groups instead (a number per group of copies; -1 for deleted documents)."""
 
     ids: np.ndarray  # bytes
     days: np.ndarray
     facets: dict[str, FacetColumn]
+    signatures: np.ndarray | None = None  # n × copies.PERMUTATIONS
+    shingles: np.ndarray | None = None  # n: how many shingles each signature was made from
+    groups: np.ndarray | None = None
+
+    def copy_groups(self) -> np.ndarray:
+        """The group of copies of each document (every document alone in an index written before groups)."""
+        return self.groups if self.groups is not None else np.arange(len(self.ids))
 
     def facet(self, name: str) -> FacetColumn:
         return self.facets[name]
@@ -56,9 +67,13 @@ class Columns:
         """The columns of consecutive segments as one."""
         if not parts:  # an empty index
             return cls(np.zeros(0, dtype="S1"), np.zeros(0, dtype=np.int32),
-                       {facet: FacetColumn.concatenate([]) for facet in FACET_FIELDS})
+                       {facet: FacetColumn.concatenate([]) for facet in FACET_FIELDS},
+                       np.zeros((0, copies.PERMUTATIONS), dtype=np.uint32), np.zeros(0, dtype=np.uint32))
+        signed = all(part.signatures is not None for part in parts)
         return cls(np.concatenate([part.ids for part in parts]), np.concatenate([part.days for part in parts]),
-                   {facet: FacetColumn.concatenate([part.facets[facet] for part in parts]) for facet in FACET_FIELDS})
+                   {facet: FacetColumn.concatenate([part.facets[facet] for part in parts]) for facet in FACET_FIELDS},
+                   np.concatenate([part.signatures for part in parts]) if signed else None,
+                   np.concatenate([part.shingles for part in parts]) if signed else None)
 
 
 def write_missing(reader, directory: Path) -> None:
@@ -73,10 +88,31 @@ def write_missing(reader, directory: Path) -> None:
             parts.append(_from_segment(leaf))
             _save(parts[-1], path)
     whole = _whole_path(reader, directory)
-    _save(Columns.end_to_end(parts), whole)
+    _save(_with_groups(Columns.end_to_end(parts), _live(reader)), whole)
     for older in directory.glob(f"{_WHOLE}*{SUFFIX}"):
         if older != whole:
             older.unlink(missing_ok=True)
+
+
+def _with_groups(columns: Columns, live: np.ndarray) -> Columns:
+    """The whole index's columns with each live article's group of copies, without the signatures."""
+    groups = np.full(len(columns.ids), -1, dtype=np.int32)
+    outlets = np.stack([_first_values(columns.facet(facet), live) for facet in ("source", "distributor")], axis=1)
+    order = np.lexsort((columns.ids[live], columns.days[live]))
+    groups[live] = copies.find_groups(columns.signatures[live], columns.shingles[live], outlets, order)
+    return Columns(columns.ids, columns.days, columns.facets, groups=groups)
+
+
+def _first_values(column: FacetColumn, docs: np.ndarray) -> np.ndarray:
+    """Each document's first value id, -1 for none."""
+    if not len(column.value_ids):
+        return np.full(len(docs), -1, dtype=np.int64)
+    starts, ends = column.offsets[docs], column.offsets[docs + 1]
+    return np.where(ends > starts, column.value_ids[np.minimum(starts, len(column.value_ids) - 1)], -1)
+
+
+def _live(reader) -> np.ndarray:
+    return np.fromiter(reader.all_doc_ids(), dtype=np.int64)
 
 
 def _whole_path(reader, directory: Path) -> Path:
@@ -94,8 +130,22 @@ def _segments(reader):
 
 def _from_segment(leaf) -> Columns:
     days = np.fromiter(leaf.column_reader("day"), dtype=np.int32, count=leaf.doc_count_all())
+    signatures = [*_signatures(leaf)]
     return Columns(_ids(leaf), days, {facet: FacetColumn.from_column(leaf.column_reader(column_name(facet)))
-                          for facet in FACET_FIELDS})
+                                      for facet in FACET_FIELDS},
+                   np.array([found.values for found in signatures], dtype=np.uint32).reshape(-1, copies.PERMUTATIONS),
+                   np.array([found.shingles for found in signatures], dtype=np.uint32))
+
+
+def _signatures(leaf):
+    """Each document's copy signature; one written before signatures were kept is made from its body."""
+    column = leaf.column_reader(SIGNATURE_FIELD) if SIGNATURE_FIELD in leaf.schema else None
+    for docnum in range(leaf.doc_count_all()):
+        found = copies.Signature.from_bytes(column[docnum]) if column is not None else None
+        if found is None:
+            found = copies.signature(leaf.stored_fields(docnum).get("body") or "") \
+                if not leaf.is_deleted(docnum) else copies.EMPTY
+        yield found
 
 
 def _ids(leaf) -> np.ndarray:
@@ -114,6 +164,11 @@ def _save(columns: Columns, path: Path) -> None:
     """One file: an 8-byte header length, a JSON header (each array's name, dtype, length and offset),
     then the arrays' bytes, each at a multiple of 8."""
     arrays = {"ids": columns.ids, "days": columns.days}
+    if columns.signatures is not None:
+        arrays["signatures"] = columns.signatures.reshape(-1)
+        arrays["shingles"] = columns.shingles
+    if columns.groups is not None:
+        arrays["groups"] = columns.groups
     for facet, column in columns.facets.items():
         arrays[f"{facet}.names"] = np.frombuffer(VALUE_SEPARATOR.join(column.names).encode("utf-8"), dtype=np.uint8)
         arrays[f"{facet}.offsets"] = column.offsets
@@ -155,7 +210,11 @@ def _load(path: Path, count: int) -> Columns | None:
             joined = array(f"{facet}.names", "u1").tobytes().decode("utf-8")
             facets[facet] = FacetColumn(joined.split(VALUE_SEPARATOR) if joined else [],
                                         array(f"{facet}.offsets", "<i8"), array(f"{facet}.ids", "<i4"))
-        columns = Columns(array("ids", "S"), array("days", "<i4"), facets)
+        signed = "signatures" in header
+        columns = Columns(array("ids", "S"), array("days", "<i4"), facets,
+                          array("signatures", "<u4").reshape(-1, copies.PERMUTATIONS) if signed else None,
+                          array("shingles", "<u4") if signed else None,
+                          array("groups", "<i4") if "groups" in header else None)
     except (OSError, ValueError, TypeError, KeyError, IndexError, OverflowError, RecursionError, MemoryError):
         return None
     return columns if _holds(columns, count) else None
@@ -164,6 +223,11 @@ def _load(path: Path, count: int) -> Columns | None:
 def _holds(columns: Columns, count: int) -> bool:
     """Whether the arrays describe `count` documents consistently."""
     if len(columns.ids) != count or len(columns.days) != count:
+        return False
+    if any(len(array) != count for array in (columns.signatures, columns.shingles, columns.groups)
+           if array is not None):
+        return False
+    if columns.groups is not None and len(columns.groups) and (columns.groups.min() < -1 or columns.groups.max() >= count):
         return False
     for column in columns.facets.values():
         offsets, ids = column.offsets, column.value_ids

@@ -21,12 +21,14 @@ from whoosh import analysis, columns, fields
 from whoosh.lang.snowball.english import EnglishStemmer
 
 from ..article import Article
+from ..copies import signature
 from ..dates import day_number
 
 FACET_FIELDS = ("source", "distributor", "people", "orgs", "places")
 ENTITY_FIELDS = ("people", "orgs", "places")
 TEXT_FIELDS = ("title", "body")
 VALUE_SEPARATOR = "\x1f"
+SIGNATURE_FIELD = "copy_signature"
 
 
 _ENGLISH = EnglishStemmer()
@@ -69,6 +71,8 @@ def build_schema() -> fields.Schema:
         # The people, orgs and places the article was given on its own, before the index-wide
         # naming (search.entities.across) changed them: what that naming is computed from.
         own_entities=fields.COLUMN(columns.VarBytesColumn()),
+        # The body's MinHash signature (search.copies): what groups of copies are found from.
+        **{SIGNATURE_FIELD: fields.COLUMN(columns.VarBytesColumn())},
     )
     for facet in FACET_FIELDS:
         schema.add(facet, fields.KEYWORD(stored=True, analyzer=facet_analyzer()))
@@ -81,9 +85,11 @@ def facet_terms(value: str) -> list[str]:
     return [token.text for token in facet_analyzer()(value)]
 
 
-def to_document(article: Article, own_entities: dict[str, list[str]] | None = None) -> dict:
+def to_document(article: Article, own_entities: dict[str, list[str]] | None = None,
+                copy_signature: bytes | None = None) -> dict:
     """The fields Whoosh stores and indexes for one article; `own_entities` are the entities it
-    was given before the index-wide naming (by default, the ones it has)."""
+    was given before the index-wide naming (by default, the ones it has), `copy_signature` the
+    signature of its body when known (by default, made from it)."""
     document = {
         "id": article.id,
         "file": article.file,
@@ -96,6 +102,7 @@ def to_document(article: Article, own_entities: dict[str, list[str]] | None = No
         "labels": {name: list(values) for name, values in article.labels.items()},
         "content_hash": article.content_hash,
         "own_entities": json.dumps(own_entities or entity_lists(article)).encode("utf-8"),
+        SIGNATURE_FIELD: copy_signature or signature(article.body).to_bytes(),
     }
     for facet in FACET_FIELDS:
         values = _facet_values(getattr(article, facet))

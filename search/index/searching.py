@@ -1,6 +1,7 @@
 """Running searches: one IndexSearcher per open Whoosh searcher, and NewsIndex to keep it fresh."""
 from __future__ import annotations
 
+import math
 import threading
 import time
 from collections.abc import Callable
@@ -16,13 +17,13 @@ from ..article import Article
 from ..config import TIME_LIMIT_ENV, search_time_limit
 from ..dates import day_number, from_day_number
 from ..errors import NewsSearchError, QuerySyntaxError, SearchTooSlowError
-from ..model import Hit, IndexStats, SearchRequest, SearchResult
+from ..model import Hit, IndexStats, RelatedArticles, SearchRequest, SearchResult
 from .columns import Columns
+from .copy_groups import CopyGroups
 from .facets import all_facets, within_dates
 from .matches import Matches
 from .matching import OutOfTime, QueryMatcher, Unsupported
 from .postings import PostingReader
-from .ranking import Feedback, best, plain_words, with_nearness
 from .query import (
     Spellings,
     TimedReader,
@@ -33,9 +34,15 @@ from .query import (
     parse_query,
     with_spellings,
 )
+from .ranking import Feedback, best, plain_words, with_nearness
+from .related import related_query, telling_words
 from .schema import from_stored
 from .snippets import SnippetMaker
+from .spelling import SUGGEST_BELOW, Speller
 from .store import IndexStore, whoosh_file_errors
+from .vocabulary import vocabulary_path
+
+MAX_COPIES_SHOWN = 200  # copies listed on an article's page
 
 
 @dataclass(frozen=True)
@@ -80,6 +87,8 @@ class IndexSearcher:
         self._query_matcher = QueryMatcher(PostingReader(self._searcher), self.columns)
         self._feedback = Feedback(self._query_matcher, self.columns, self._text_of, self._body_analyzer)
         self._spellings = Spellings(store.manifest(self.generation).names)
+        self._copies = CopyGroups(self.columns)
+        self._speller = Speller(vocabulary_path(self.generation, self._searcher.reader().generation()))
 
     def close(self) -> None:
         self._searcher.close()
@@ -109,10 +118,18 @@ class IndexSearcher:
         total = len(docs)
         wanted = request.page * request.per_page
         if request.effective_sort == "relevance":
-            ranked = self._by_relevance(docs, matches.scores_of(docs), wanted, near_words, request.feedback, deadline)
+            scores = self._final_scores(docs, matches.scores_of(docs), near_words, request.feedback, deadline)
+
+            def first(count: int) -> tuple[np.ndarray, np.ndarray | None]:
+                return best(docs, scores, count, self.columns)
         else:
-            ranked = [(doc, None) for doc in self._by_date(docs, wanted, newest=request.effective_sort == "newest")]
-        page = ranked[(request.page - 1) * request.per_page: wanted]
+            def first(count: int) -> tuple[np.ndarray, np.ndarray | None]:
+                return self._by_date(docs, count, newest=request.effective_sort == "newest"), None
+        ranked, ranked_scores = self._copies.first_of_stories(first, wanted, total) if request.collapse \
+            else first(wanted)
+        start = (request.page - 1) * request.per_page
+        page = zip(ranked[start:].tolist(), ranked_scores[start:].tolist() if ranked_scores is not None
+                   else [None] * len(ranked[start:]))
         snippets = SnippetMaker(self._body_analyzer, highlight_terms(user_query, terms))
         facet_docs, selected = ({field: selection.matches(leaving_out=field) for field in selection.filters},
                                 request.filters()) if request.facets_leave_own_filter_out else ({}, {})
@@ -123,6 +140,9 @@ class IndexSearcher:
             per_page=request.per_page,
             hits=[self._hit(doc, score, snippets, deadline) for doc, score in page],
             facets=all_facets(self.columns, docs, request.facet_limit, facet_docs, selected),
+            groups=self._copies.group_count(docs),
+            suggestion=self._speller.suggestion(request.query) if total < SUGGEST_BELOW else None,
+            collapsed=request.collapse,
         )
 
     def _text_of(self, doc: int) -> str:
@@ -132,6 +152,41 @@ class IndexSearcher:
     def article(self, article_id: str) -> Article | None:
         stored = self._searcher.document(id=article_id)
         return from_stored(stored) if stored else None
+
+    def copies(self, article_id: str) -> list[Hit] | None:
+        """The other articles that are copies of the story of `article_id`, oldest first; None when
+        there is no such article."""
+        doc = self._searcher.document_number(id=article_id)
+        if doc is None:
+            return None
+        return [self._plain_hit(other) for other in self._by_date(self._copies.of(doc), MAX_COPIES_SHOWN,
+                                                                   newest=False).tolist()]
+
+    def related(self, article_id: str, limit: int = 5) -> RelatedArticles | None:
+        """The `limit` articles most about the same story or subject as `article_id`, best first: those
+        its telling words find (`related`), one per story, never it or its copies. None when there is
+        no such article."""
+        doc = self._searcher.document_number(id=article_id)
+        if doc is None:
+            return None
+        deadline = time.monotonic() + self._time_limit
+        reader = self._searcher.reader()
+        words = telling_words(self._text_of(doc), self._body_analyzer, lambda word: reader.doc_frequency("body", word),
+                              self._query_matcher.postings.live_count)
+        if not words:
+            return RelatedArticles(article_id, [])
+        self._query_matcher.begin_search()
+        found = self._matches(related_query(words), deadline)
+        keep = ~np.isin(found.docs, np.r_[doc, self._copies.of(doc)])
+        docs, scores = found.docs[keep], found.scores[keep]
+        ranked, ranked_scores = self._copies.first_of_stories(lambda count: best(docs, scores, count, self.columns),
+                                                              limit, len(docs))
+        return RelatedArticles(article_id, [self._plain_hit(other, score)
+                                            for other, score in zip(ranked.tolist(), ranked_scores.tolist())])
+
+    def _plain_hit(self, doc: int, score: float | None = None) -> Hit:
+        """A hit whose snippet is the article's start."""
+        return self._hit(doc, score, SnippetMaker(self._body_analyzer, frozenset()), math.inf)
 
     def stats(self) -> IndexStats:
         live = np.fromiter(self._searcher.reader().all_doc_ids(), dtype=np.int64)
@@ -183,27 +238,25 @@ class IndexSearcher:
                 filters[field] = mask
         return Selection(docs, filters)
 
-    def _by_relevance(self, docs: np.ndarray, scores: np.ndarray, count: int, near_words: list[str],
-                      feedback: bool, deadline: float) -> list[tuple[int, float]]:
-        """The `count` best documents: the query's scores, the nearness bonus, feedback when asked."""
+    def _final_scores(self, docs: np.ndarray, scores: np.ndarray, near_words: list[str], feedback: bool,
+                      deadline: float) -> np.ndarray:
+        """The query's scores of `docs` with the nearness bonus, and feedback when asked."""
         try:
             scores = with_nearness(self._query_matcher, near_words, docs, scores, self.columns)
-            if feedback:
-                scores = self._feedback.rescored(docs, scores, deadline)
+            return self._feedback.rescored(docs, scores, deadline) if feedback else scores
         except OutOfTime:
             raise self._too_slow() from None
-        ranked, ranked_scores = best(docs, scores, count, self.columns)
-        return list(zip(ranked.tolist(), ranked_scores.tolist()))
 
-    def _by_date(self, docs: np.ndarray, count: int, *, newest: bool) -> list[int]:
+    def _by_date(self, docs: np.ndarray, count: int, *, newest: bool) -> np.ndarray:
         """The first `count` documents by date; undated ones come last either way."""
         days = self.columns.days[docs]
         order = np.lexsort((docs, -days if newest else days, days == 0))
-        return docs[order[:count]].tolist()
+        return docs[order[:count]]
 
     def _hit(self, doc: int, score: float | None, snippets: SnippetMaker, deadline: float) -> Hit:
         """One hit; past the deadline its snippet is the article's start, unmarked."""
         article = from_stored(self._searcher.stored_fields(doc))
+        copies = self._copies.of(doc)
         return Hit(
             id=article.id, title=article.title,
             date=article.date.isoformat() if article.date else None,
@@ -211,6 +264,7 @@ class IndexSearcher:
             score=round(score, 4) if score is not None else None,
             snippet=snippets.snippet(article.body, deadline),
             people=list(article.people), orgs=list(article.orgs), places=list(article.places),
+            copies=len(copies), copy_sources=self._copies.sources(copies),
         )
 
 
@@ -266,6 +320,16 @@ class NewsIndex:
         searcher = self.searcher()
         with whoosh_file_errors(searcher.generation):
             return searcher.article(article_id)
+
+    def copies(self, article_id: str) -> list[Hit] | None:
+        searcher = self.searcher()
+        with whoosh_file_errors(searcher.generation):
+            return searcher.copies(article_id)
+
+    def related(self, article_id: str, limit: int = 5) -> RelatedArticles | None:
+        searcher = self.searcher()
+        with whoosh_file_errors(searcher.generation):
+            return searcher.related(article_id, limit)
 
     def stats(self) -> IndexStats:
         searcher = self.searcher()

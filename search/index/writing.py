@@ -5,6 +5,7 @@ import multiprocessing
 import os
 import queue
 import sys
+from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,8 +21,9 @@ from ..files import fsync_path
 from ..manifest import MANIFEST_NAME, PENDING_NAME, Manifest
 from ..processes import start_worker
 from .columns import write_missing
-from .schema import ENTITY_FIELDS, VALUE_SEPARATOR, build_schema, column_name, from_stored, own_entities, to_document
+from .schema import ENTITY_FIELDS, SIGNATURE_FIELD, VALUE_SEPARATOR, build_schema, column_name, from_stored, own_entities, to_document
 from .store import IndexStore
+from .vocabulary import save_vocabulary, updated_vocabulary, words_of
 
 WRITER_MEMORY_MB = 256
 # Separate files per segment: Whoosh opens a compound segment file by copying each
@@ -172,6 +174,9 @@ class Batch:
         self.manifest: Manifest | None = None  # set by the caller: saved as part of the commit
         self._added = 0
         self._removed: set[int] = set()
+        self._generation_before = self._committed.reader().generation()
+        self._word_change: Counter = Counter()  # articles holding each word: added minus removed
+        self._signatures = None  # the committed articles' copy signatures, read when first needed
 
     def __enter__(self) -> Batch:
         return self
@@ -205,6 +210,10 @@ class Batch:
         with self._index.reader() as reader:
             self._check_parallel_count(reader)
             write_missing(reader, self._directory)
+            before = self._generation_before if self._live_before else None
+            articles = (from_stored(fields) for fields in reader.all_stored_fields())
+            save_vocabulary(self._directory, reader.generation(),
+                            updated_vocabulary(self._directory, before, self._word_change, articles))
         if self.manifest is not None:
             os.replace(self._directory / PENDING_NAME, self._directory / MANIFEST_NAME)
             fsync_path(self._directory)
@@ -224,16 +233,31 @@ class Batch:
     def remove(self, stored: StoredArticle) -> None:
         self._writer.delete_document(stored.docnum)
         self._removed.add(stored.docnum)
+        self._word_change.subtract(words_of(stored.article))
 
     def add(self, article: Article, own: dict[str, list[str]] | None = None) -> None:
         """Write an article; `own` are its entities before the index-wide naming (default: its entities)."""
         self._writer.add_document(**to_document(article, own))
         self._added += 1
+        self._word_change.update(words_of(article))
 
     def replace(self, stored: StoredArticle, article: Article, own: dict[str, list[str]] | None = None) -> None:
-        """Write a new version of a stored article."""
-        self.remove(stored)
-        self.add(article, own)
+        """Write a new version of a stored article (one whose text is the same keeps its signature and words)."""
+        if (article.title, article.body) != (stored.article.title, stored.article.body):
+            self.remove(stored)
+            self.add(article, own)
+            return
+        self._writer.delete_document(stored.docnum)
+        self._removed.add(stored.docnum)
+        self._writer.add_document(**to_document(article, own, self._signature_of(stored.docnum)))
+        self._added += 1
+
+    def _signature_of(self, docnum: int) -> bytes | None:
+        """The committed signature of a document (None for one written before signatures)."""
+        if self._signatures is None:
+            reader = self._committed.reader()
+            self._signatures = reader.column_reader(SIGNATURE_FIELD) if reader.has_column(SIGNATURE_FIELD) else False
+        return self._signatures[docnum] if self._signatures is not False else None
 
     def own_entities(self) -> dict[int, dict[str, list[str]]]:
         """The own entities of every committed article, by document number."""

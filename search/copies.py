@@ -1,0 +1,179 @@
+"""Copies of one story: MinHash signatures of article bodies, and the groups they fall into.
+
+Wire stories are re-published by many outlets, each with its own header, footer and
+headline, often trimmed and lightly edited. Two bodies are copies when enough of their
+three-word runs (shingles) are shared:
+- `signature` reduces a body to 128 MinHash values (datasketch's tested permutations);
+  the share of equal values estimates the Jaccard similarity of the two shingle sets.
+- `find_groups` finds candidate pairs by locality-sensitive hashing (64 bands of two
+  values: pairs from about 0.3 similarity up are found), checks each, and puts every
+  article in the group of its most similar earlier copy. Groups are a function of the
+  set of articles, so a new article joins the group of its earlier copies, a removed
+  or changed one leaves it, and any order of indexing gives the same groups.
+Articles from one outlet (source or distributor) share its boilerplate, so they must
+agree more to count as copies.
+"""
+from __future__ import annotations
+
+import re
+import zlib
+from dataclasses import dataclass
+
+import numpy as np
+from datasketch import MinHash
+
+PERMUTATIONS = 128
+SHINGLE_WORDS = 3
+BANDS, BAND_ROWS = 64, 2
+# A band value shared by more articles than this is a common phrase, not a sign of copying.
+LARGEST_BUCKET = 200
+# Copies: the estimated Jaccard similarity, and the share of the shorter body found in the other.
+MIN_SIMILARITY = 0.25
+MIN_SHARE = 0.5
+MIN_SHARE_SAME_OUTLET = 0.8
+MIN_SHARED_SHINGLES = 20  # about twenty words in sequence: short notices are grouped only when near-identical
+
+_WORD = re.compile(r"\w+")
+_TEMPLATE = MinHash(num_perm=PERMUTATIONS, seed=1)
+_WORD_HASHES: dict[str, int] = {}
+
+
+def shingles(text: str) -> np.ndarray:
+    """The distinct 32-bit hashes of the body's runs of three words (lower-cased)."""
+    words = _WORD.findall(text.lower())
+    if len(words) < SHINGLE_WORDS:
+        return np.zeros(0, dtype=np.uint32)
+    known = _WORD_HASHES
+    found = [known.get(word) for word in words]
+    if None in found:
+        found = [_word_hash(word) for word in words]
+    hashes = np.array(found, dtype=np.uint64)
+    runs = len(words) - SHINGLE_WORDS + 1
+    combined = np.zeros(runs, dtype=np.uint64)
+    for offset in range(SHINGLE_WORDS):
+        combined = combined * np.uint64(0x100000001B3) + hashes[offset:offset + runs]
+    return np.unique(((combined >> np.uint64(32)) ^ combined).astype(np.uint32))
+
+
+def _word_hash(word: str) -> int:
+    found = _WORD_HASHES.get(word)
+    if found is None:
+        if len(_WORD_HASHES) > 1_000_000:
+            _WORD_HASHES.clear()
+        found = _WORD_HASHES[word] = zlib.crc32(word.encode("utf-8", "surrogatepass"))
+    return found
+
+
+@dataclass(frozen=True)
+class Signature:
+    values: np.ndarray  # PERMUTATIONS uint32
+    shingles: int  # how many distinct shingles the body has (0: too short to compare)
+
+    def to_bytes(self) -> bytes:
+        return self.shingles.to_bytes(4, "little") + self.values.astype("<u4").tobytes()
+
+    @classmethod
+    def from_bytes(cls, data: bytes) -> Signature | None:
+        """A signature written by `to_bytes`; None for anything else (a document written before signatures)."""
+        if len(data) != 4 + 4 * PERMUTATIONS:
+            return None
+        return cls(np.frombuffer(data, dtype="<u4", offset=4).astype(np.uint32), int.from_bytes(data[:4], "little"))
+
+
+EMPTY = Signature(np.full(PERMUTATIONS, np.iinfo(np.uint32).max, dtype=np.uint32), 0)
+
+
+def signature(body: str) -> Signature:
+    found = shingles(body)
+    if not len(found):
+        return EMPTY
+    minhash = MinHash(num_perm=PERMUTATIONS, seed=1, permutations=_TEMPLATE.permutations, scheme="affine32",
+                      hashfunc=int)
+    minhash.update_batch(found.tolist())
+    return Signature(minhash.hashvalues.astype(np.uint32), len(found))
+
+
+def find_groups(values: np.ndarray, counts: np.ndarray, outlets: np.ndarray, order: np.ndarray) -> np.ndarray:
+    """Each article's group: the position (in `order`) of the first article of its group.
+
+    `values` holds the articles' signatures (n × PERMUTATIONS), `counts` their shingle counts
+    (0: never a copy), `outlets` their outlets (n × k: a number per kind of outlet, -1 for none;
+    articles with the same outlet of a kind must agree more), `order` the articles from earliest to latest.
+    """
+    count = len(values)
+    groups = np.arange(count)
+    if count < 2:
+        return groups
+    rank = np.empty(count, dtype=np.int64)
+    rank[order] = np.arange(count)
+    earlier, later = _candidate_pairs(values, counts, rank)
+    if not len(earlier):
+        return rank.copy()
+    similarity = (values[earlier] == values[later]).mean(axis=1)
+    small, large = np.minimum(counts[earlier], counts[later]), np.maximum(counts[earlier], counts[later])
+    shared = similarity * (small + large) / (1 + similarity)
+    share = shared / np.maximum(small, 1)
+    same_outlet = ((outlets[earlier] == outlets[later]) & (outlets[earlier] >= 0)).any(axis=1)
+    copies = (similarity >= MIN_SIMILARITY) & (shared >= MIN_SHARED_SHINGLES) \
+        & (share >= np.where(same_outlet, MIN_SHARE_SAME_OUTLET, MIN_SHARE))
+    earlier, later, similarity = earlier[copies], later[copies], similarity[copies]
+    # For each later article, its most similar earlier copy (ties: the earliest).
+    pick = np.lexsort((rank[earlier], -similarity, rank[later]))
+    earlier, later = earlier[pick], later[pick]
+    first = np.ones(len(later), dtype=bool)
+    first[1:] = later[1:] != later[:-1]
+    joins = dict(zip(later[first].tolist(), earlier[first].tolist()))
+    group_rank = rank.copy()
+    for article in order.tolist():
+        if article in joins:
+            group_rank[article] = group_rank[joins[article]]
+    return group_rank
+
+
+def _candidate_pairs(values: np.ndarray, counts: np.ndarray, rank: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Pairs of comparable articles (earlier, later) that agree on both values of some band.
+    Articles with equal signatures are paired through the first of them only."""
+    comparable = np.flatnonzero(counts > 0)
+    if len(comparable) < 2:
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+    row_keys = _row_keys(values[comparable])
+    order = np.lexsort((rank[comparable], row_keys))
+    sorted_rows = row_keys[order]
+    repeated = np.r_[False, sorted_rows[1:] == sorted_rows[:-1]]
+    run_start = np.maximum.accumulate(np.where(~repeated, np.arange(len(order)), 0))
+    same = [comparable[order[run_start[repeated]]], comparable[order[repeated]]]
+    distinct = comparable[order[~repeated]]
+    banded = values[distinct].reshape(len(distinct), BANDS, BAND_ROWS).astype(np.uint64)
+    keys = banded[:, :, 0] << np.uint64(32) | banded[:, :, 1]
+    pairs = [np.stack(same, axis=1)]
+    for band in range(BANDS):
+        pairs.append(distinct[_pairs_of_equal(keys[:, band])])
+    joined = np.sort(np.concatenate(pairs).astype(np.int64), axis=1)
+    found = np.unique(joined[:, 0] * len(values) + joined[:, 1])  # each pair once
+    a, b = found // len(values), found % len(values)
+    swap = rank[a] > rank[b]
+    return np.where(swap, b, a), np.where(swap, a, b)
+
+
+def _row_keys(values: np.ndarray) -> np.ndarray:
+    """A 64-bit key per signature, equal for equal signatures."""
+    mix = np.random.default_rng(7).integers(1, 2**63, size=values.shape[1], dtype=np.uint64) | np.uint64(1)
+    return (values.astype(np.uint64) * mix).sum(axis=1, dtype=np.uint64)
+
+
+def _pairs_of_equal(keys: np.ndarray) -> np.ndarray:
+    """Positions (i, j), i < j, of equal keys, leaving out keys shared by more than LARGEST_BUCKET."""
+    order = np.argsort(keys, kind="stable")
+    ordered = keys[order]
+    starts = np.flatnonzero(np.r_[True, ordered[1:] != ordered[:-1]])
+    sizes = np.diff(np.r_[starts, len(ordered)])
+    kept = (sizes > 1) & (sizes <= LARGEST_BUCKET)
+    run = np.repeat(np.where(kept, np.arange(len(starts)), -1), sizes)
+    members = np.flatnonzero(run >= 0)
+    pairs = []
+    for distance in range(1, int(sizes[kept].max(initial=1))):
+        left = members[:-distance] if distance < len(members) else members[:0]
+        right = members[distance:]
+        together = run[left] == run[right]
+        pairs.append(np.stack([order[left[together]], order[right[together]]], axis=1))
+    return np.concatenate(pairs) if pairs else np.zeros((0, 2), dtype=np.int64)

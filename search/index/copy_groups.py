@@ -1,0 +1,46 @@
+"""The groups of copies of a story, as searches use them: a hit's copies, and one hit per group."""
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+
+from .columns import Columns
+
+
+class CopyGroups:
+    """The groups of copies (`search.copies`) of one state of the index, from its columns."""
+
+    def __init__(self, columns: Columns) -> None:
+        self._groups = columns.copy_groups()
+        self._sources = columns.facet("source")
+
+    def of(self, doc: int) -> np.ndarray:
+        """The other live articles in the group of `doc`, in index order."""
+        group = self._groups[doc]
+        if group < 0:
+            return np.zeros(0, dtype=np.int64)
+        members = np.flatnonzero(self._groups == group)
+        return members[members != doc]
+
+    def sources(self, docs: np.ndarray) -> list[str]:
+        """The sources of `docs`, each once, in name order."""
+        return [self._sources.names[value] for value in np.flatnonzero(self._sources.counts(docs)).tolist()]
+
+    def group_count(self, docs: np.ndarray) -> int:
+        """How many groups `docs` (live documents) fall into."""
+        return int(np.count_nonzero(np.bincount(self._groups[docs]))) if len(docs) else 0
+
+    def first_of_stories(self, first: Callable[[int], tuple[np.ndarray, np.ndarray | None]], count: int,
+                         available: int) -> tuple[np.ndarray, np.ndarray | None]:
+        """The first `count` documents of an order, one per group: `first(n)` gives the order's first n
+        documents (and their scores, or None), of `available`. Reads further into the order until
+        enough groups are found, so that an order of many copies costs no more than it must."""
+        wanted = count
+        while True:
+            docs, scores = first(wanted)
+            _, firsts = np.unique(self._groups[docs], return_index=True)
+            firsts = np.sort(firsts)[:count]
+            if len(firsts) == count or wanted >= available:
+                return docs[firsts], scores[firsts] if scores is not None else None
+            wanted *= 4

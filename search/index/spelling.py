@@ -1,0 +1,73 @@
+"""Did you mean: a corrected query when a word of it looks misspelt.
+
+Candidates are the words of the index (`vocabulary`: as written, with how many
+articles hold each) one edit away from the typed word: a letter dropped, added,
+changed, or two letters swapped. The best is the one held by the most articles,
+offered when that is at least MORE_FREQUENT times as many as hold the typed word,
+or MORE_FREQUENT_THAN_KNOWN times when the typed word is itself in the index (a rare
+word is more often meant than mistyped).
+Names of people, organisations and places are corrected the same way, since their
+words are in the articles' text.
+Only plain words of the query are looked at: not fields, operators, phrases' quotes
+or patterns.
+"""
+from __future__ import annotations
+
+import re
+import string
+from collections import Counter
+from pathlib import Path
+
+from .vocabulary import load_vocabulary
+
+MORE_FREQUENT = 10  # how many times more articles the correction must be found in
+MORE_FREQUENT_THAN_KNOWN = 100  # the same, when the typed word is found in some article
+SHORTEST_WORD = 4  # shorter words have too many neighbours to guess from
+SUGGEST_BELOW = 5  # a query finding fewer articles than this may be misspelt
+
+_WORD = re.compile(r"(?<![\w:*?~\[\\-])([a-z]+)(?![\w:*?~\]-])", re.IGNORECASE)
+_OPERATORS = {"AND", "OR", "NOT", "ANDNOT", "ANDMAYBE", "TO"}
+_LETTERS = string.ascii_lowercase
+
+
+class Speller:
+    """Corrections from one index's words, read from `vocabulary` when first needed."""
+
+    def __init__(self, vocabulary: Path) -> None:
+        self._path = vocabulary
+        self._counts: Counter | None = None
+
+    def suggestion(self, query: str) -> str | None:
+        """`query` with each misspelt word corrected; None when no word looks misspelt."""
+        changed = False
+
+        def corrected(match: re.Match) -> str:
+            nonlocal changed
+            word = match.group(1)
+            if word in _OPERATORS or len(word) < SHORTEST_WORD:
+                return word
+            better = self._correction(word.lower())
+            changed |= better is not None
+            return better or word
+        suggested = _WORD.sub(corrected, query)
+        return suggested if changed else None
+
+    def _correction(self, word: str) -> str | None:
+        if self._counts is None:
+            self._counts = load_vocabulary(self._path) or Counter()
+        counts = self._counts
+        best, best_count = None, (counts[word] * MORE_FREQUENT_THAN_KNOWN or MORE_FREQUENT) - 1
+        for candidate in sorted(_one_edit_away(word)):
+            if counts[candidate] > best_count:
+                best, best_count = candidate, counts[candidate]
+        return best
+
+
+def _one_edit_away(word: str) -> set[str]:
+    splits = [(word[:cut], word[cut:]) for cut in range(len(word) + 1)]
+    dropped = {left + right[1:] for left, right in splits if right}
+    swapped = {left + right[1] + right[0] + right[2:] for left, right in splits if len(right) > 1}
+    changed = {left + letter + right[1:] for left, right in splits if right for letter in _LETTERS}
+    added = {left + letter + right for left, right in splits for letter in _LETTERS}
+    return (dropped | swapped | changed | added) - {word}
+

@@ -1,0 +1,107 @@
+"""Copies of one story (search/copies.py): grouped at index time, shown per hit, collapsed on request."""
+from __future__ import annotations
+
+import numpy as np
+
+from search import NewsIndex, SearchRequest
+from search.copies import find_groups, signature
+
+from .conftest import SEED_FILE
+
+SEED_BODY = SEED_FILE.read_text(encoding="utf-8").split("\n", 1)[1].strip()
+PARAGRAPHS = [paragraph for paragraph in SEED_BODY.split("\n\n") if paragraph.strip()]
+
+
+def syndicated(outlet: str, footer: str, swaps: dict[str, str]) -> str:
+    """The seed as another outlet runs it: its own header and footer, the last paragraph cut, a few words changed."""
+    body = "\n\n".join(PARAGRAPHS[:-1])
+    for old, new in swaps.items():
+        body = body.replace(old, new, 1)
+    return f"({outlet}) Image credit: wire photo.\n\n{body}\n\n{footer}"
+
+
+DISTINCT = [
+    ("rice", "Rice farmers in the delta planted early this year after the monsoon arrived two weeks ahead of "
+             "the usual date, and the agriculture ministry expects a record harvest if prices hold."),
+    ("port", "The port authority opened a third container terminal on Monday, which it says will double the "
+             "number of ships it can unload each week and cut waiting times for freight lines."),
+]
+
+
+def story(article_id: str, title: str, body: str, source: str, date: str = "2024-10-19") -> dict:
+    return {"id": article_id, "title": title, "date": date, "source": source, "body": body}
+
+
+def newsroom_records() -> list[dict]:
+    return [
+        story("original", "North Korea sends troops to Russia", SEED_BODY, "Khaama Press"),
+        story("copy-1", "Seoul says Pyongyang troops are in Russia's Far East",
+              syndicated("Harbour Daily", "This wire story is republished under licence; the publisher takes no "
+                                          "responsibility for its contents.", {"Friday": "Thursday",
+                                                                               "1,500": "1,400"}),
+              "Harbour Daily", "2024-10-20"),
+        *[story(name, f"A story about the {name}", body, "Valley Post") for name, body in DISTINCT],
+    ]
+
+
+def copies_by_id(index: NewsIndex) -> dict[str, int]:
+    return {hit.id: hit.copies for hit in index.search(SearchRequest(per_page=100)).hits}
+
+
+def test_syndicated_copies_are_grouped_and_shown_with_their_sources(index_records):
+    index = index_records(newsroom_records())
+    result = index.search(SearchRequest(query="North Korea troops"))
+    assert result.total == 2 and result.groups == 1
+    assert {hit.copies for hit in result.hits} == {1}
+    assert [hit.copy_sources for hit in result.hits if hit.source == "Khaama Press"] == [["Harbour Daily"]]
+    collapsed = index.search(SearchRequest(query="North Korea troops", collapse=True))
+    assert (collapsed.total, collapsed.groups, len(collapsed.hits)) == (2, 1, 1)
+    assert collapsed.hits[0].id == result.hits[0].id  # the best-placed copy stands for the story
+    everything = index.search(SearchRequest(collapse=True))
+    assert (everything.total, everything.groups, len(everything.hits), everything.page_count) == (4, 3, 3, 1)
+    original = next(hit for hit in result.hits if hit.source == "Khaama Press")
+    assert [hit.source for hit in index.copies(original.id)] == ["Harbour Daily"]
+
+
+def test_copies_join_leave_and_change_group_as_articles_come_and_go(index_records):
+    records = newsroom_records()
+    original, copy, *others = records
+    index = index_records([original, *others])
+    assert set(copies_by_id(index).values()) == {0}
+    index = index_records(records)  # the copy arrives later: it joins the original's group
+    assert sorted(copies_by_id(index).values()) == [0, 0, 1, 1]
+    index = index_records([copy, *others])  # the original is removed: the copy is alone again
+    assert set(copies_by_id(index).values()) == {0}
+    changed = dict(original, body=DISTINCT[0][1] + " It was a good year for farmers.")
+    index = index_records([changed, copy, *others])  # the original now tells another story: not a copy
+    counts = copies_by_id(index)
+    assert sorted(counts.values()) == [0, 0, 1, 1]  # ... but of the rice story
+    assert index.search(SearchRequest(query="North Korea troops")).hits[0].copies == 0
+
+
+def test_one_outlets_boilerplate_does_not_make_its_stories_copies():
+    footer = ("Valley Post republishes this report under a licence from its original publisher and accepts no "
+              "responsibility for its accuracy or completeness. Subscribe to our morning newsletter for the stories "
+              "that matter in the valley, and write to the editors with corrections or complaints at any time.")
+    bodies = [f"{DISTINCT[0][1]}\n\n{footer}", f"{DISTINCT[1][1]}\n\n{footer}"]
+    signatures = [signature(body) for body in bodies]
+    values = np.array([found.values for found in signatures])
+    counts = np.array([found.shingles for found in signatures])
+    same_outlet = np.array([[0, -1], [0, -1]])
+    assert list(find_groups(values, counts, same_outlet, np.arange(2))) == [0, 1]
+
+
+def test_groups_do_not_depend_on_the_order_articles_arrive_in():
+    bodies = [SEED_BODY, syndicated("A", "Footer of A, republished.", {}), syndicated("B", "B's footer.", {"NIS": "spy agency"}),
+              DISTINCT[0][1], DISTINCT[1][1]]
+    signatures = [signature(body) for body in bodies]
+    values = np.array([found.values for found in signatures])
+    counts = np.array([found.shingles for found in signatures])
+    outlets = np.array([[number, -1] for number in range(len(bodies))])
+    order = np.arange(len(bodies))
+    groups = find_groups(values, counts, outlets, order)
+    assert groups[0] == groups[1] == groups[2] and len(set(groups.tolist())) == 3
+    for permutation in ([4, 3, 2, 1, 0], [2, 0, 4, 1, 3]):
+        shuffled = find_groups(values, counts, outlets, np.array(permutation))
+        same = [[shuffled[a] == shuffled[b] for b in range(5)] for a in range(5)]
+        assert same == [[groups[a] == groups[b] for b in range(5)] for a in range(5)]

@@ -1,0 +1,86 @@
+"""Related articles (search/index/related.py) and did-you-mean (search/index/spelling.py, vocabulary.py)."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from search import NewsIndex, SearchRequest, index_paths
+from search.index.spelling import Speller, _one_edit_away
+from search.index.vocabulary import load_vocabulary
+
+from .conftest import write_jsonl
+from .test_copies import newsroom_records
+
+ELECTION_STORIES = [
+    {"id": f"e{n}", "title": f"Election day {n}", "date": f"2024-11-{n + 1:02d}", "source": "Wire A",
+     "body": f"Voters went to the polls in district {n}. The election was calm and turnout was high."}
+    for n in range(12)
+]
+OTHER = [{"id": "tin", "title": "Tin miners strike", "date": "2024-11-20", "source": "Wire B",
+          "body": "Tin miners walked out over pay; the electron microscope plant nearby stayed open."}]
+
+
+def test_related_articles_are_about_the_same_story_and_never_the_article_or_its_copies(index_records):
+    records = newsroom_records()
+    sequel = {"id": "sequel", "title": "Russia denies North Korean troops are fighting in Ukraine",
+              "date": "2024-10-21", "source": "Wire C",
+              "body": "Russia denied that North Korean soldiers or special forces had joined its war in Ukraine, "
+                      "after South Korea's intelligence service said 1,500 had reached Russia's Far East."}
+    index = index_records([*records, sequel])
+    original = next(hit for hit in index.search(SearchRequest(query="intelligence")).hits
+                    if hit.source == "Khaama Press")
+    related = index.related(original.id, 5)
+    ids = [hit.id for hit in related.hits]
+    copy = index.copies(original.id)[0].id
+    assert related.id == original.id and original.id not in ids and copy not in ids
+    assert related.hits[0].title.startswith("Russia denies")
+    assert index.related("no-such-article") is None
+
+
+def test_misspelt_words_get_the_frequent_spelling_and_correct_ones_none(tmp_path: Path, store):
+    folder = tmp_path / "news"
+    folder.mkdir()
+    write_jsonl(folder / "wire.jsonl", ELECTION_STORIES + OTHER)
+    index_paths(store, [folder])
+    index = NewsIndex(store.root)
+    try:
+        assert index.search(SearchRequest(query="elecion")).suggestion == "election"  # dropped letter
+        assert index.search(SearchRequest(query="calm elektion")).suggestion == "calm election"  # changed letter
+        assert index.search(SearchRequest(query="voetrs")).suggestion == "voters"  # swapped letters
+        assert index.search(SearchRequest(query="electron")).suggestion is None  # rare but correct: found
+        assert index.search(SearchRequest(query="title:elecion")).suggestion is None  # fields are left alone
+        assert index.search(SearchRequest(query="election")).suggestion is None
+    finally:
+        index.close()
+
+
+def test_the_vocabulary_follows_added_and_removed_articles(tmp_path: Path, store):
+    folder = tmp_path / "news"
+    folder.mkdir()
+    write_jsonl(folder / "wire.jsonl", ELECTION_STORIES + OTHER)
+    index_paths(store, [folder])
+
+    def counts():
+        generation = store.current_generation()
+        with store.open(generation).reader() as reader:
+            return load_vocabulary(generation / f"vocabulary-{reader.generation()}.tsv")
+    assert counts()["election"] == 12 and counts()["miners"] == 1
+    write_jsonl(folder / "wire.jsonl", ELECTION_STORIES[:5])
+    index_paths(store, [folder])
+    assert counts()["election"] == 5 and "miners" not in counts()
+    for stale in store.current_generation().glob("vocabulary-*.tsv"):  # as after a crash between commit and file
+        stale.unlink()
+    write_jsonl(folder / "wire.jsonl", ELECTION_STORIES[:6])
+    index_paths(store, [folder])
+    assert counts()["election"] == 6  # counted afresh
+
+
+@pytest.mark.parametrize("typed, meant", [("elecion", "election"), ("electtion", "election"),
+                                          ("eelction", "election"), ("elextion", "election")])
+def test_every_kind_of_single_slip_is_one_edit_away(typed, meant):
+    assert meant in _one_edit_away(typed)
+
+
+def test_a_speller_without_a_vocabulary_suggests_nothing(tmp_path: Path):
+    assert Speller(tmp_path / "missing.tsv").suggestion("elecion") is None
