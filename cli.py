@@ -153,6 +153,8 @@ def index(context: Context, paths: tuple[Path, ...], rebuild: bool, dry_run: boo
     if report.recovered and not quiet:
         click.echo(terminal_text(f"note: {report.recovered}; its unfinished work was set aside and this run "
                                  "completed it"), err=True)
+    if report.rebuilt and not quiet:
+        click.echo(terminal_text(f"note: {report.rebuilt}"), err=True)
     if as_json:
         print_json(report.to_dict())
     else:
@@ -346,8 +348,8 @@ def show(context: Context, article_id: str, related: bool, limit: int, as_json: 
 
     \b
     Example:
-        news-search show 4d446b4f921ddaab --json
-        news-search show 4d446b4f921ddaab --related
+        news-search show dab4316b83b66040 --json
+        news-search show dab4316b83b66040 --related
     """
     index = context.open_index()
     if related:

@@ -7,9 +7,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 
 
-def article_id(file_key: str, entry_key: str) -> str:
-    """A stable, URL-safe id for the entry `entry_key` of the file `file_key`."""
-    digest = hashlib.blake2b(f"{file_key}\0{entry_key}".encode("utf-8", "surrogatepass"), digest_size=8)
+def article_id(file_below: str, entry_key: str) -> str:
+    """A URL-safe id for the entry `entry_key` of the file `file_below` (its path below the folder
+    given, that folder's name first): the same wherever the folder is moved or mounted."""
+    digest = hashlib.blake2b(f"{file_below}\0{entry_key}".encode("utf-8", "surrogatepass"), digest_size=8)
     return digest.hexdigest()
 
 
@@ -27,7 +28,8 @@ class Article:
     """One news article, immutable once read.
 
     `file` is the absolute path of the file it came from (the key of the manifest),
-    `path` the same file as shown to users. `labels` holds metadata the source file
+    `path` the same file below the folder that was indexed (that folder's name first), as
+    shown to users. `labels` holds metadata the source file
     carried (such as Reuters TOPICS), kept but not used as facets.
     """
 

@@ -20,7 +20,7 @@ from .files import path_text, shown_key
 from .index.store import IndexStore
 from .index.schema import entity_lists
 from .index.writing import Batch
-from .manifest import Manifest
+from .manifest import FORMAT_VERSION, Manifest
 from .reading import FileOutcome, read_file, unchanged_on_disk
 from .renaming import rename_across_index
 from .report import Change, IndexReport
@@ -75,6 +75,9 @@ def index_paths(store: IndexStore, paths: Iterable[Path | str], *, rebuild: bool
         store.clear_debris()
         fresh = rebuild or not store.exists()
         manifest = Manifest(files={}) if fresh else store.manifest()
+        if not fresh and manifest.format != FORMAT_VERSION:
+            report.rebuilt = _rebuild_for_lasting_ids(manifest, roots)
+            fresh, manifest = True, Manifest(files={})
         found = {file.key: file for file in find_files(roots, report.errors, report.skipped)}
         held = {path_text(resolved(Path(path))) for path in hold}
         records_before = dict(manifest.files)
@@ -114,6 +117,19 @@ def index_paths(store: IndexStore, paths: Iterable[Path | str], *, rebuild: bool
                                       "it is as it was before this run") from error
             raise
     return report
+
+
+def _rebuild_for_lasting_ids(manifest: Manifest, roots: list[Path]) -> str:
+    """Why an index whose article ids depend on absolute paths is built again from `roots`; a
+    NewsSearchError when they do not hold all its files (the rebuild would lose the others)."""
+    outside = sorted(key for key in manifest.files if not in_scope(key, roots))
+    if outside:
+        more = f" and {len(outside) - 1} more files" if len(outside) > 1 else ""
+        raise NewsSearchError(f"this index was made by an older version, whose article ids depended on where its "
+                              f"files lay; index all its folders again with --rebuild ({shown_key(outside[0])}{more} "
+                              "not under the paths given)")
+    return ("the index was made by an older version, whose article ids depended on where its files lay; "
+            "it was built again, and ids now stay the same when a folder moves")
 
 
 def _clear_after_failure(store: IndexStore) -> None:

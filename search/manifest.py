@@ -14,7 +14,9 @@ from pathlib import Path
 from .errors import IndexDamagedError
 from .files import write_atomically
 
-FORMAT_VERSION = 1
+# 2: article ids name files by their path below the folder given, not by their absolute path.
+FORMAT_VERSION = 2
+IDS_BY_ABSOLUTE_PATH = 1
 MANIFEST_NAME = "manifest.json"
 # Written just before a Whoosh commit and renamed to MANIFEST_NAME just after, so
 # that a crash in between still leaves the manifest of what was committed.
@@ -39,6 +41,7 @@ class Manifest:
     # Per kind, each case-folded name that stands for another one in this index (alias file and
     # index-wide naming): searches for either find both.
     names: dict[str, dict[str, str]] = field(default_factory=dict)
+    format: int = FORMAT_VERSION  # the layout it was read in; an index of an older one is built again
 
     @classmethod
     def load(cls, path: Path) -> Manifest:
@@ -46,11 +49,12 @@ class Manifest:
         the file cannot be read as a manifest."""
         try:
             data = json.loads(path.read_text(encoding="utf-8"))
-            if data.get("format") != FORMAT_VERSION:
+            layout = data.get("format")
+            if layout not in (IDS_BY_ABSOLUTE_PATH, FORMAT_VERSION):
                 return cls(files={})  # an older layout: every file is read again
             return cls(files={key: FileRecord(**record) for key, record in data["files"].items()},
                        last_indexed=data.get("last_indexed"), entities=data.get("entities"), toc=data.get("toc"),
-                       names=data.get("names") or {})
+                       names=data.get("names") or {}, format=layout)
         except FileNotFoundError:
             return cls(files={})
         except (OSError, ValueError, TypeError, KeyError, AttributeError) as error:

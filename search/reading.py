@@ -43,7 +43,7 @@ def read_file(file: FoundFile) -> FileOutcome:
     articles: list[Article] = []
     ids: set[str] = set()
     problems = []
-    for entry in read_entries(SourceFile(file.key, file.shown, data), reader):
+    for entry in read_entries(SourceFile(file.key, file.shown, data, file.below), reader):
         if isinstance(entry, ReadError):
             problems.append(entry)
         elif entry.id in ids:

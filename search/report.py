@@ -39,6 +39,7 @@ class IndexReport:
     failed_files: set[str] = field(default_factory=set)
     dry_run: bool = False
     recovered: str | None = None  # what an earlier writer left unfinished, which this run completed
+    rebuilt: str | None = None  # why this run built the index afresh though not asked to
 
     def count(self, action: Action) -> None:
         name = _DONE[action]

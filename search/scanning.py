@@ -13,14 +13,15 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from .files import path_text, shown_path
+from .files import path_text, shown_key, shown_path
 from .readers import ReadError, handles
 
 
 @dataclass(frozen=True)
 class FoundFile:
-    """A file to index: its key, the path to read it at, the path users see, its size and time, and
-    its device and inode (reading checks it is still the same file)."""
+    """A file to index: its key, the path to read it at, the path users see, its size and time, its
+    device and inode (reading checks it is still the same file), and its path below the folder
+    given (that folder's name first), which names its articles wherever the folder is."""
 
     key: str
     path: Path
@@ -28,6 +29,7 @@ class FoundFile:
     size: int
     mtime_ns: int
     identity: tuple[int, int] | None = None
+    below: str = ""
 
 
 def resolved(path: Path) -> Path:
@@ -42,6 +44,7 @@ def find_files(roots: list[Path], errors: list[ReadError],
     skipped = skipped if skipped is not None else []
     scope = [resolved(root) for root in roots]
     seen: set[str] = set()
+    names_below: dict[str, str] = {}
     for root in roots:
         if not root.is_dir() and not root.is_file():
             errors.append(ReadError(shown_path(root), "neither a regular file nor a folder; not read"))
@@ -58,7 +61,21 @@ def find_files(roots: list[Path], errors: list[ReadError],
             except OSError as error:
                 errors.append(ReadError(shown_path(path), f"cannot be read: {error.strerror}"))
                 continue
-            yield FoundFile(key, target, shown_path(path), stat.st_size, stat.st_mtime_ns, (stat.st_dev, stat.st_ino))
+            below = _path_below(root, path)
+            if names_below.setdefault(below, key) != key:
+                skipped.append(ReadError(shown_path(path), f"has the same path below its folder ({below}) as "
+                                                           f"{shown_key(names_below[below])}; its articles are named "
+                                                           "by its full path, and change name if it moves"))
+                below = key
+            yield FoundFile(key, target, shown_path(path), stat.st_size, stat.st_mtime_ns, (stat.st_dev, stat.st_ino),
+                            below)
+
+
+def _path_below(root: Path, path: Path) -> str:
+    """`path` below the folder `root` given, starting with that folder's name (a file given: its name)."""
+    if path == root:
+        return path_text(resolved(root).name)
+    return path_text(Path(resolved(root).name, path.relative_to(root)).as_posix())
 
 
 def in_scope(key: str, roots: list[Path]) -> bool:

@@ -1,3 +1,4 @@
+import json
 import os
 import pathlib
 import shutil
@@ -6,7 +7,7 @@ import time
 
 import pytest
 
-from search import IndexLockedError, IndexStore, NewsIndex, SearchRequest, index_paths
+from search import IndexLockedError, IndexStore, NewsIndex, NewsSearchError, SearchRequest, index_paths
 from search import reading
 from search.article import Article
 from search.entities import Aliases
@@ -14,7 +15,7 @@ from search.index.writing import Batch
 from search.manifest import Manifest
 from search.renaming import rename_across_index
 
-from .conftest import SEEDS, write_jsonl
+from .conftest import SEEDS, oil_stories, write_jsonl
 
 AN_HOUR_AGO = time.time() - 3600
 
@@ -521,3 +522,57 @@ def test_an_index_made_before_own_entities_were_kept_takes_new_articles(store, a
     report = index_paths(store, [articles_dir], entities=False)
     assert report.articles == 1 and not report.errors
     assert NewsIndex(store.root).search(SearchRequest(query="harbour")).total == 1
+
+
+def _ids_and_paths(store) -> list[tuple[str, str, str]]:
+    index = NewsIndex(store.root)
+    try:
+        return sorted((hit.id, hit.title, hit.path) for hit in index.search(SearchRequest(per_page=100)).hits)
+    finally:
+        index.close()
+
+
+def test_article_ids_stay_when_the_folder_moves(tmp_path, store):
+    archive = tmp_path / "mnt" / "news"
+    (archive / "2024").mkdir(parents=True)
+    write_jsonl(archive / "2024" / "wire.jsonl", oil_stories(3))
+    (archive / "note.txt").write_text("A note\n\nHarbour cranes stood still.", encoding="utf-8")
+    index_paths(store, [archive])
+    before = _ids_and_paths(store)
+    assert {path for _, _, path in before} == {"news/2024/wire.jsonl", "news/note.txt"}  # no server path
+    moved = tmp_path / "srv" / "news"
+    moved.parent.mkdir()
+    archive.rename(moved)
+    report = index_paths(store, [moved, tmp_path / "mnt"])  # the old place is gone: its files are removed
+    assert (report.added, report.removed) == (2, 2)
+    assert _ids_and_paths(store) == before
+    fresh = IndexStore(tmp_path / "other-index")
+    index_paths(fresh, [moved])
+    assert _ids_and_paths(fresh) == before
+
+
+def test_an_index_with_ids_by_absolute_path_is_built_again_with_a_note(tmp_path, store, articles_dir):
+    write_jsonl(articles_dir / "wire.jsonl", oil_stories(2))
+    index_paths(store, [articles_dir])
+    manifest_path = store.current_generation() / "manifest.json"
+    manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+    manifest["format"] = 1  # as the first version wrote it
+    manifest_path.write_text(json.dumps(manifest), encoding="utf-8")
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    with pytest.raises(NewsSearchError, match="index all its folders again with --rebuild .*wire.jsonl"):
+        index_paths(store, [elsewhere])
+    report = index_paths(store, [articles_dir])
+    assert "built again" in report.rebuilt and report.added == 1
+    assert len(_ids_and_paths(store)) == 2
+    assert index_paths(store, [articles_dir]).rebuilt is None
+
+
+def test_two_files_with_one_path_below_their_folders_keep_apart(tmp_path, store):
+    for parent in ("a", "b"):
+        folder = tmp_path / parent / "news"
+        folder.mkdir(parents=True)
+        write_jsonl(folder / "wire.jsonl", [{"id": "1", "title": f"Story from {parent}", "body": "Ships sailed."}])
+    report = index_paths(store, [tmp_path / "a" / "news", tmp_path / "b" / "news"])
+    assert report.added == 2 and len({article_id for article_id, _, _ in _ids_and_paths(store)}) == 2
+    assert any("same path below its folder (news/wire.jsonl)" in note.message for note in report.skipped)

@@ -17,11 +17,13 @@ class FileError(Exception):
 
 @dataclass(frozen=True)
 class SourceFile:
-    """A file being read: its absolute path (`key`), the path users see, and its bytes."""
+    """A file being read: its absolute path (`key`), the path users see, its bytes, and its path below
+    the folder given (`below`, by default the path users see): what names its articles."""
 
     key: str
     path: str
     data: bytes
+    below: str = ""
 
     def text(self) -> str:
         """The file's bytes as text, without a leading BOM; FileError when they are not text."""
@@ -36,10 +38,11 @@ class SourceFile:
         """An article of this file; the title falls back to the body's first sentence. Metadata
         values are made single clean lines (no control characters), whatever the file held."""
         url = one_line(url) or None
+        below = self.below or self.path
         return Article(
-            id=article_id(self.key, entry_key),
+            id=article_id(below, entry_key),
             file=self.key,
-            path=self.path,
+            path=below,
             title=one_line(title) or first_sentence(body),
             body=body,
             date=date,
