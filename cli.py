@@ -8,6 +8,7 @@ import re
 import signal
 import sys
 from collections.abc import Callable
+from contextlib import nullcontext
 from datetime import datetime
 from pathlib import Path
 
@@ -25,6 +26,7 @@ from search import (
     index_paths,
 )
 from search.config import INDEX_ENV, default_index_dir, index_dir, lock_wait
+from search.export import EXPORT_FORMATS, exported_lines
 from search.model import MAX_FACET_SIZE, MAX_RELATED, SORTS
 from search.watching import FolderWatcher, WatchBatch
 
@@ -239,8 +241,8 @@ def _waiting(count: int) -> str:
     return f"; {count} file{'s' if count != 1 else ''} still being written" if count else ""
 
 
-def _request_options(command: Callable) -> Callable:
-    """The filter, sort and paging options of a search."""
+def _filter_options(command: Callable) -> Callable:
+    """The filter and order options of a search."""
     options = [
         click.option("--source", "sources", multiple=True, metavar="S", help="Only this source (repeat to OR)."),
         click.option("--person", "people", multiple=True, metavar="P", help="Only articles naming this person."),
@@ -256,6 +258,15 @@ def _request_options(command: Callable) -> Callable:
                      help="Re-rank by the words of the ten best matches (better for topics; slower)."),
         click.option("--collapse", is_flag=True,
                      help="One hit per story: copies of it (syndicated, re-published) are listed under the first."),
+    ]
+    for option in reversed(options):
+        command = option(command)
+    return command
+
+
+def _page_options(command: Callable) -> Callable:
+    """The paging options of a search."""
+    options = [
         click.option("--limit", type=click.IntRange(1, 1000), default=10, show_default=True, help="Hits per page."),
         click.option("--facet-size", "facet_limit", type=click.IntRange(1, MAX_FACET_SIZE), default=10,
                      show_default=True, help="Values listed per facet."),
@@ -268,7 +279,8 @@ def _request_options(command: Callable) -> Callable:
 
 @cli.command()
 @click.argument("query", default="")
-@_request_options
+@_filter_options
+@_page_options
 @json_option
 @click.pass_obj
 def search(context: Context, query: str, limit: int, as_json: bool, **filters) -> None:
@@ -333,6 +345,44 @@ def _terminal_snippet(snippet: str) -> str:
     parts = _MARK.split(" ".join(snippet.split()))  # plain, marked, plain, …
     return "".join(click.style(text, bold=True, underline=True) if number % 2 else text
                    for number, text in enumerate(terminal_text(html.unescape(part)) for part in parts))
+
+
+@cli.command()
+@click.argument("query", default="")
+@_filter_options
+@click.option("--format", "export_format", type=click.Choice(EXPORT_FORMATS), default="jsonl", show_default=True,
+              help="JSON Lines (one object per line) or CSV (UTF-8, a header row, lists joined by '; ').")
+@click.option("--body", is_flag=True, help="Add each article's text.")
+@click.option("--output", "-o", type=click.Path(dir_okay=False, writable=True, path_type=Path),
+              help="Write to this file (default: standard output).")
+@click.option("--quiet", "-q", is_flag=True, help="No progress on the terminal.")
+@click.pass_obj
+def export(context: Context, query: str, export_format: str, body: bool, output: Path | None, quiet: bool,
+           **filters) -> None:
+    """Write every article a search matches, in its order, as JSON Lines or CSV.
+
+    Takes the query and filters of `search`. Each line (row) holds the hit's fields
+    but the snippet, and the text with --body. Memory stays the same however many
+    articles match; progress shows on a terminal when writing to a file.
+
+    \b
+    Example:
+        news-search export "oil prices" --from 1987-03 --format csv -o oil.csv
+        news-search export --place Ukraine --body > ukraine.jsonl
+    """
+    from tqdm import tqdm
+
+    request = SearchRequest.from_text(query=query, **filters)
+    found = context.open_index().export(request, body=body)
+    show_progress = output is not None and not quiet and sys.stderr.isatty()
+    with tqdm(total=found.total, unit=" articles", disable=not show_progress, file=sys.stderr) as progress:
+        def counted(rows):
+            for row in rows:
+                yield row
+                progress.update(1)
+        with open(output, "w", encoding="utf-8", newline="") if output else nullcontext(sys.stdout) as out:
+            for line in exported_lines(counted(found.rows), export_format, body=body):
+                out.write(line)
 
 
 @cli.command()

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
 from typing import Literal
 
@@ -122,6 +123,14 @@ class SearchResult:
         found = asdict(self)
         del found["collapsed"]
         return found
+
+
+@dataclass(frozen=True)
+class Export:
+    """Every match of a search: how many, and the articles as rows of hit fields, read as they are wanted."""
+
+    total: int
+    rows: Iterator[dict]
 
 
 @dataclass(frozen=True)

@@ -94,7 +94,8 @@ def test_api_matches_the_contract(client):
 def test_openapi_describes_every_api_route_and_validates_a_real_response(client):
     jsonschema = pytest.importorskip("jsonschema")
     spec = client.get("/api/openapi.json").get_json()
-    assert set(spec["paths"]) == {"/api/search", "/api/articles/{id}", "/api/articles/{id}/related", "/api/stats"}
+    assert set(spec["paths"]) == {"/api/search", "/api/articles/{id}", "/api/articles/{id}/related", "/api/export",
+                                  "/api/stats"}
     for path, schema in (("/api/search?q=korea", "SearchResult"), ("/api/stats", "Stats"),
                          ("/api/articles/evil-entities", "Article"), ("/api/search?page=0", "Error"),
                          ("/api/articles/evil-entities/related", "Related"),

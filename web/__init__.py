@@ -1,7 +1,7 @@
 """The web front end: search pages and a JSON API over the `search` library.
 
-`create_app(config)` builds the Flask application: `pages` (HTML), `api` (JSON),
-`errors` (one handler for both, and the security headers). Each server thread
+`create_app(config)` builds the Flask application: `pages` (HTML), `api` (JSON and
+exports), `feeds` (Atom), `errors` (one handler for all, and the security headers). Each server thread
 keeps its own searcher, reopened when the index changes, so new articles show
 up without a restart.
 """
@@ -13,7 +13,7 @@ from flask.json.provider import DefaultJSONProvider
 from search import NewsIndex
 from search.config import index_dir
 
-from . import api, errors, pages
+from . import api, errors, feeds, pages
 from .requests import API_MAX_PER_PAGE
 
 
@@ -38,5 +38,6 @@ def create_app(config: dict | None = None) -> Flask:
     app.extensions["news_index"] = NewsIndex(app.config["INDEX"])
     app.register_blueprint(pages.blueprint)
     app.register_blueprint(api.blueprint)
+    app.register_blueprint(feeds.blueprint)
     errors.init_app(app)
     return app

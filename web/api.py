@@ -1,12 +1,14 @@
-"""The JSON API: the same objects as `news-search … --json`."""
+"""The JSON API: the same objects as `news-search … --json`, and exports (`news-search export`)."""
 from __future__ import annotations
 
-from flask import Blueprint, abort, jsonify, request
+from flask import Blueprint, Response, abort, jsonify, request
 
-from .openapi import SPEC
+from search import QuerySyntaxError
+from search.export import EXPORT_FORMATS, exported_lines
 from search.model import MAX_RELATED
 
-from .requests import integer_parameter, news_index, search_request
+from .openapi import SPEC
+from .requests import flag_parameter, integer_parameter, news_index, search_request
 
 blueprint = Blueprint("api", __name__, url_prefix="/api")
 
@@ -15,6 +17,21 @@ blueprint = Blueprint("api", __name__, url_prefix="/api")
 def search():
     """Search results, as in the contract (`per_page` up to 100)."""
     return jsonify(news_index().search(search_request(request.args, page_view=False)).to_dict())
+
+
+@blueprint.get("/export")
+def export():
+    """Every match of a search, in its order, streamed as JSON Lines or CSV (`format`, `body=1`)."""
+    export_format = request.args.get("format") or "jsonl"
+    if export_format not in EXPORT_FORMATS:
+        raise QuerySyntaxError(f"format must be one of {', '.join(EXPORT_FORMATS)}, not {export_format[:20]!r}")
+    body = flag_parameter(request.args, "body")
+    found = news_index().export(search_request(request.args, page_view=False), body=body)
+    media = "text/csv; charset=utf-8" if export_format == "csv" else "application/x-ndjson; charset=utf-8"
+    return Response(exported_lines(found.rows, export_format, body=body), headers={
+        "Content-Type": media,
+        "Content-Disposition": f'attachment; filename="news-search-export.{export_format}"',
+        "X-Total-Count": str(found.total)})
 
 
 @blueprint.get("/articles/<article_id>")

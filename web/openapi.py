@@ -43,7 +43,7 @@ def _json(schema: str) -> dict:
 SPEC = {
     "openapi": "3.1.0",
     "info": {"title": "news-search", "version": "1",
-             "description": "Full-text, faceted search over news articles. Read only."},
+             "description": "Full-text, faceted search over news articles, with exports. Read only."},
     "paths": {
         "/api/search": {"get": {
             "summary": "Search articles, with exact facet counts over all matches",
@@ -72,6 +72,21 @@ SPEC = {
                            _parameter("limit", "How many.", {"type": "integer", "minimum": 1, "maximum": 50,
                                                              "default": 5})],
             "responses": {"200": _json("Related"), "400": _ERROR, "404": _ERROR, "503": _ERROR},
+        }},
+        "/api/export": {"get": {
+            "summary": "Every match of a search, in its order, streamed as JSON Lines or CSV (the hit fields "
+                       "without snippet; CSV lists joined by '; ')",
+            "parameters": [_parameter(name, text) for name, text in _FILTERS] + [
+                _parameter("sort", "Order of articles.",
+                           {"type": "string", "enum": list(SORTS), "default": "relevance"}),
+                _parameter("format", "jsonl or csv.", {"type": "string", "enum": ["jsonl", "csv"],
+                                                       "default": "jsonl"}),
+                _parameter("body", "1: add each article's text.", {"type": "integer", "enum": [0, 1], "default": 0}),
+                _parameter("collapse", "1: one article per story.", {"type": "integer", "enum": [0, 1], "default": 0}),
+            ],
+            "responses": {"200": {"description": "The articles; the header X-Total-Count says how many.",
+                                  "content": {"application/x-ndjson": {}, "text/csv": {}}},
+                          "400": _ERROR, "503": _ERROR},
         }},
         "/api/stats": {"get": {"summary": "Counts and dates of the index",
                                "responses": {"200": _json("Stats"), "503": _ERROR}}},

@@ -5,9 +5,9 @@ import calendar
 import re
 import time
 from dataclasses import dataclass
-from urllib.parse import urlencode, urlsplit
+from urllib.parse import parse_qs, urlencode, urlsplit
 
-from flask import Blueprint, abort, render_template, request
+from flask import Blueprint, abort, render_template, request, url_for
 from markupsafe import Markup, escape
 
 from search import SearchResult
@@ -21,6 +21,8 @@ FACET_TITLES = {"source": "Source", "people": "People", "orgs": "Organisations",
 FACET_PARAMETERS = {"source": "source", "people": "person", "orgs": "org", "places": "place"}
 _ONLY_MARKS = re.compile(r"</?mark>")
 RELATED_SHOWN = 5
+SEARCH_PARAMETERS = {"q", "from", "to", "sort", "page", "feedback", "collapse", "facet_size", "more",
+                     *FILTER_PARAMETERS}
 
 
 @blueprint.get("/")
@@ -44,8 +46,11 @@ def article(article_id: str):
     found = index.article(article_id)
     if found is None:
         abort(404, f"there is no article with id {article_id!r}")
+    back = Links({key: values for key, values in parse_qs(request.args.get("back", "")).items()
+                  if key in SEARCH_PARAMETERS})
     return render_template("article.html", article=found, links=Links({}), source_url=web_url(found.url),
-                           copies=index.copies(article_id) or [], related=index.related(article_id, RELATED_SHOWN))
+                           copies=index.copies(article_id) or [], related=index.related(article_id, RELATED_SHOWN),
+                           back=back.url() if request.args.get("back") else None)
 
 
 def safe_snippet(snippet: str) -> Markup:
@@ -69,7 +74,8 @@ class Links:
     def __init__(self, params: dict[str, list[str]]) -> None:
         self.params = {key: [value for value in values if value != ""] for key, values in params.items()}
 
-    def url(self, **changes: list[str] | str | None) -> str:
+    def url(self, path: str = "/search", **changes: list[str] | str | None) -> str:
+        """`path` with the current search's parameters, changed by `changes` (None removes one), from page 1."""
         params = dict(self.params)
         params.pop("page", None)
         for key, value in changes.items():
@@ -78,7 +84,20 @@ class Links:
             else:
                 params[key] = value if isinstance(value, list) else [value]
         query = urlencode([(key, value) for key, values in params.items() for value in values])
-        return f"/search?{query}" if query else "/search"
+        return f"{path}?{query}" if query else path
+
+    def feed(self) -> str:
+        """The Atom feed of this search (its newest matches)."""
+        return self.url("/feed.atom", sort=None, more=None, collapse=None)
+
+    def export(self, export_format: str) -> str:
+        """Every article this search matches, as a file (copies included)."""
+        return self.url("/api/export", format=export_format, more=None, collapse=None)
+
+    def article(self, article_id: str) -> str:
+        """An article's page, remembering this search for its link back."""
+        back = urlencode([(key, value) for key, values in self.params.items() for value in values])
+        return url_for("pages.article", article_id=article_id, back=back or None)
 
     def toggle(self, parameter: str, value: str) -> str:
         """The URL with `value` added to, or removed from, the filter `parameter`."""

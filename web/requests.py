@@ -33,8 +33,8 @@ def search_request(args: MultiDict, *, page_view: bool) -> SearchRequest:
         facet_limit=integer_parameter(args, "facet_size", MORE_FACET_VALUES if page_view and args.get("more") else 10,
                              1, MAX_FACET_SIZE),
         facets_leave_own_filter_out=page_view,
-        feedback=_flag(args, "feedback"),
-        collapse=_flag(args, "collapse", default=page_view),
+        feedback=flag_parameter(args, "feedback"),
+        collapse=flag_parameter(args, "collapse", default=page_view),
         **filters,
     )
 
@@ -46,7 +46,7 @@ def _filter_values(args: MultiDict, name: str) -> tuple[str, ...]:
     return values
 
 
-def _flag(args: MultiDict, name: str, default: bool = False) -> bool:
+def flag_parameter(args: MultiDict, name: str, default: bool = False) -> bool:
     text = args.get(name, "")
     if text not in ("", "0", "1"):
         raise QuerySyntaxError(f"{name} must be 1 or 0, not {text[:20]!r}")

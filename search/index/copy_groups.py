@@ -14,13 +14,19 @@ class CopyGroups:
     def __init__(self, columns: Columns) -> None:
         self._groups = columns.copy_groups()
         self._sources = columns.facet("source")
+        self._by_group: np.ndarray | None = None  # documents ordered by group, made when first needed
+        self._ordered_groups: np.ndarray | None = None  # their groups
 
     def of(self, doc: int) -> np.ndarray:
         """The other live articles in the group of `doc`, in index order."""
         group = self._groups[doc]
         if group < 0:
             return np.zeros(0, dtype=np.int64)
-        members = np.flatnonzero(self._groups == group)
+        if self._by_group is None:
+            self._by_group = np.argsort(self._groups, kind="stable")
+            self._ordered_groups = self._groups[self._by_group]
+        ordered = self._ordered_groups
+        members = self._by_group[np.searchsorted(ordered, group):np.searchsorted(ordered, group, side="right")]
         return members[members != doc]
 
     def sources(self, docs: np.ndarray) -> list[str]:

@@ -4,8 +4,8 @@ from __future__ import annotations
 import math
 import threading
 import time
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
@@ -17,7 +17,7 @@ from ..article import Article
 from ..config import TIME_LIMIT_ENV, search_time_limit
 from ..dates import day_number, from_day_number
 from ..errors import NewsSearchError, QuerySyntaxError, SearchTooSlowError
-from ..model import Hit, IndexStats, RelatedArticles, SearchRequest, SearchResult
+from ..model import Export, Hit, IndexStats, RelatedArticles, SearchRequest, SearchResult
 from .columns import Columns
 from .copy_groups import CopyGroups
 from .facets import all_facets, within_dates
@@ -63,6 +63,19 @@ class Selection:
 
 
 ColumnSource = Callable[[Any, Path], Columns]
+EXPORT_CHUNK = 1000
+
+
+@dataclass(frozen=True)
+class Ranking:
+    """A search's matches (`docs`, after filters) and `first(n)`: the first n in the asked order, with
+    their scores (None when ordered by date)."""
+
+    query: wq.Query
+    terms: TimedReader
+    selection: Selection
+    docs: np.ndarray
+    first: Callable[[int], tuple[np.ndarray, np.ndarray | None]]
 
 
 class IndexSearcher:
@@ -106,6 +119,44 @@ class IndexSearcher:
 
     def search(self, request: SearchRequest) -> SearchResult:
         deadline = time.monotonic() + self._time_limit
+        ranking = self._ranking(request, deadline)
+        wanted = request.page * request.per_page
+        ranked, ranked_scores = ranking.first(wanted)
+        start = (request.page - 1) * request.per_page
+        page = zip(ranked[start:].tolist(), ranked_scores[start:].tolist() if ranked_scores is not None
+                   else [None] * len(ranked[start:]))
+        snippets = SnippetMaker(self._body_analyzer, highlight_terms(ranking.query, ranking.terms))
+        selection, docs = ranking.selection, ranking.docs
+        facet_docs, selected = ({field: selection.matches(leaving_out=field) for field in selection.filters},
+                                request.filters()) if request.facets_leave_own_filter_out else ({}, {})
+        return SearchResult(
+            query=request.query,
+            total=len(docs),
+            page=request.page,
+            per_page=request.per_page,
+            hits=[self._hit(doc, score, snippets, deadline) for doc, score in page],
+            facets=all_facets(self.columns, docs, request.facet_limit, facet_docs, selected),
+            groups=self._copies.group_count(docs),
+            suggestion=self._speller.suggestion(request.query) if len(docs) < SUGGEST_BELOW else None,
+            collapsed=request.collapse,
+        )
+
+    def export(self, request: SearchRequest, *, body: bool = False) -> Export:
+        """Every match of `request` in its order (one per story with `collapse`), as the hit fields
+        without snippet (and with `body` when asked), read a thousand at a time as they are wanted.
+        The matches are found and ordered at once (a bad query raises here), within the time limit."""
+        ranking = self._ranking(request, time.monotonic() + self._time_limit)
+        ranked, scores = ranking.first(len(ranking.docs))
+        return Export(len(ranked), self._rows(ranked, scores, body))
+
+    def _rows(self, ranked: np.ndarray, scores: np.ndarray | None, body: bool) -> Iterator[dict]:
+        for start in range(0, len(ranked), EXPORT_CHUNK):
+            chunk_scores = scores[start:start + EXPORT_CHUNK].tolist() if scores is not None else None
+            for number, doc in enumerate(ranked[start:start + EXPORT_CHUNK].tolist()):
+                yield self._exported(doc, chunk_scores[number] if chunk_scores else None, body)
+
+    def _ranking(self, request: SearchRequest, deadline: float) -> Ranking:
+        """The matches of `request` that pass its filters, and their order."""
         user_query = self.query_tree(request.query)
         terms = TimedReader(self._searcher.reader(), lambda: self._check_time(deadline))
         check_patterns(user_query, terms)
@@ -115,8 +166,6 @@ class IndexSearcher:
         selection = self._select(matches.docs, request, deadline)
         self._check_time(deadline)
         docs = selection.matches()
-        total = len(docs)
-        wanted = request.page * request.per_page
         if request.effective_sort == "relevance":
             scores = self._final_scores(docs, matches.scores_of(docs), near_words, request.feedback, deadline)
 
@@ -125,25 +174,10 @@ class IndexSearcher:
         else:
             def first(count: int) -> tuple[np.ndarray, np.ndarray | None]:
                 return self._by_date(docs, count, newest=request.effective_sort == "newest"), None
-        ranked, ranked_scores = self._copies.first_of_stories(first, wanted, total) if request.collapse \
-            else first(wanted)
-        start = (request.page - 1) * request.per_page
-        page = zip(ranked[start:].tolist(), ranked_scores[start:].tolist() if ranked_scores is not None
-                   else [None] * len(ranked[start:]))
-        snippets = SnippetMaker(self._body_analyzer, highlight_terms(user_query, terms))
-        facet_docs, selected = ({field: selection.matches(leaving_out=field) for field in selection.filters},
-                                request.filters()) if request.facets_leave_own_filter_out else ({}, {})
-        return SearchResult(
-            query=request.query,
-            total=total,
-            page=request.page,
-            per_page=request.per_page,
-            hits=[self._hit(doc, score, snippets, deadline) for doc, score in page],
-            facets=all_facets(self.columns, docs, request.facet_limit, facet_docs, selected),
-            groups=self._copies.group_count(docs),
-            suggestion=self._speller.suggestion(request.query) if total < SUGGEST_BELOW else None,
-            collapsed=request.collapse,
-        )
+        if request.collapse:
+            return Ranking(user_query, terms, selection, docs,
+                           lambda count: self._copies.first_of_stories(first, count, len(docs)))
+        return Ranking(user_query, terms, selection, docs, first)
 
     def _text_of(self, doc: int) -> str:
         stored = self._searcher.stored_fields(doc)
@@ -253,16 +287,28 @@ class IndexSearcher:
         order = np.lexsort((docs, -days if newest else days, days == 0))
         return docs[order[:count]]
 
+    def _exported(self, doc: int, score: float | None, body: bool) -> dict:
+        """One exported article: the hit's fields but the snippet; its body when asked."""
+        article = from_stored(self._searcher.stored_fields(doc))
+        row = asdict(self._hit_of(article, doc, score, snippet=""))
+        del row["snippet"]
+        if body:
+            row["body"] = article.body
+        return row
+
     def _hit(self, doc: int, score: float | None, snippets: SnippetMaker, deadline: float) -> Hit:
         """One hit; past the deadline its snippet is the article's start, unmarked."""
         article = from_stored(self._searcher.stored_fields(doc))
+        return self._hit_of(article, doc, score, snippets.snippet(article.body, deadline))
+
+    def _hit_of(self, article: Article, doc: int, score: float | None, snippet: str) -> Hit:
         copies = self._copies.of(doc)
         return Hit(
             id=article.id, title=article.title,
             date=article.date.isoformat() if article.date else None,
             source=article.source, distributor=article.distributor, url=article.url, path=article.path,
             score=round(score, 4) if score is not None else None,
-            snippet=snippets.snippet(article.body, deadline),
+            snippet=snippet,
             people=list(article.people), orgs=list(article.orgs), places=list(article.places),
             copies=len(copies), copy_sources=self._copies.sources(copies),
         )
@@ -330,6 +376,26 @@ class NewsIndex:
         searcher = self.searcher()
         with whoosh_file_errors(searcher.generation):
             return searcher.related(article_id, limit)
+
+    def export(self, request: SearchRequest, *, body: bool = False) -> Export:
+        """Every match of `request`, in order (see IndexSearcher.export), from a searcher of its own that
+        stays open until the last one is read: an export is of one state of the index."""
+        searcher = self._open()
+        try:
+            with whoosh_file_errors(searcher.generation):
+                found = searcher.export(request, body=body)
+        except BaseException:
+            searcher.close()
+            raise
+        return Export(found.total, self._closing(searcher, found.rows))
+
+    @staticmethod
+    def _closing(searcher: IndexSearcher, rows: Iterator[dict]) -> Iterator[dict]:
+        try:
+            with whoosh_file_errors(searcher.generation):
+                yield from rows
+        finally:
+            searcher.close()
 
     def stats(self) -> IndexStats:
         searcher = self.searcher()
