@@ -401,6 +401,8 @@ def show(context: Context, article_id: str, related: bool, limit: int, as_json: 
         news-search show dab4316b83b66040 --json
         news-search show dab4316b83b66040 --related
     """
+    if limit != 5 and not related:
+        raise click.UsageError("--limit goes with --related")
     index = context.open_index()
     if related:
         _show_related(index, article_id, limit, as_json, context.location)

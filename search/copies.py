@@ -7,7 +7,9 @@ three-word runs (shingles) are shared:
   the share of equal values estimates the Jaccard similarity of the two shingle sets.
 - `find_groups` finds candidate pairs by locality-sensitive hashing (64 bands of two
   values: pairs from about 0.3 similarity up are found), checks each, and puts every
-  article in the group of its most similar earlier copy. Groups are a function of the
+  article in the group of its most similar earlier copy. A chain of versions, each a
+  copy of the one before, is one group even when its ends share little: a running
+  story. Groups are a function of the
   set of articles, so a new article joins the group of its earlier copies, a removed
   or changed one leaves it, and any order of indexing gives the same groups.
 Articles from one outlet (source or distributor) share its boilerplate, so they must
@@ -25,8 +27,11 @@ from datasketch import MinHash
 PERMUTATIONS = 128
 SHINGLE_WORDS = 3
 BANDS, BAND_ROWS = 64, 2
-# A band value shared by more articles than this is a common phrase, not a sign of copying.
-LARGEST_BUCKET = 200
+# Articles sharing a band value are compared with the EARLIEST_IN_BUCKET first of them only: enough
+# to find a story's earlier copies, and a story copied thousands of times costs thousands of
+# comparisons per band, not millions.
+EARLIEST_IN_BUCKET = 8
+PAIRS_AT_ONCE = 100_000  # candidate pairs compared per step (memory: this × PERMUTATIONS bytes)
 # Copies: the estimated Jaccard similarity, and the share of the shorter body found in the other.
 MIN_SIMILARITY = 0.25
 MIN_SHARE = 0.5
@@ -109,7 +114,9 @@ def find_groups(values: np.ndarray, counts: np.ndarray, outlets: np.ndarray, ord
     earlier, later = _candidate_pairs(values, counts, rank)
     if not len(earlier):
         return rank.copy()
-    similarity = (values[earlier] == values[later]).mean(axis=1)
+    similarity = np.concatenate([(values[earlier[start:start + PAIRS_AT_ONCE]]
+                                  == values[later[start:start + PAIRS_AT_ONCE]]).mean(axis=1)
+                                 for start in range(0, len(earlier), PAIRS_AT_ONCE)])
     small, large = np.minimum(counts[earlier], counts[later]), np.maximum(counts[earlier], counts[later])
     shared = similarity * (small + large) / (1 + similarity)
     share = shared / np.maximum(small, 1)
@@ -145,14 +152,19 @@ def _candidate_pairs(values: np.ndarray, counts: np.ndarray, rank: np.ndarray) -
     distinct = comparable[order[~repeated]]
     banded = values[distinct].reshape(len(distinct), BANDS, BAND_ROWS).astype(np.uint64)
     keys = banded[:, :, 0] << np.uint64(32) | banded[:, :, 1]
-    pairs = [np.stack(same, axis=1)]
+    found = [_pair_keys(*same, len(values))]
     for band in range(BANDS):
-        pairs.append(distinct[_pairs_of_equal(keys[:, band])])
-    joined = np.sort(np.concatenate(pairs).astype(np.int64), axis=1)
-    found = np.unique(joined[:, 0] * len(values) + joined[:, 1])  # each pair once
+        pairs = _pairs_with_earliest(keys[:, band], rank[distinct])
+        found.append(_pair_keys(distinct[pairs[:, 0]], distinct[pairs[:, 1]], len(values)))
+    found = np.unique(np.concatenate(found))  # each pair once
     a, b = found // len(values), found % len(values)
     swap = rank[a] > rank[b]
     return np.where(swap, b, a), np.where(swap, a, b)
+
+
+def _pair_keys(a: np.ndarray, b: np.ndarray, count: int) -> np.ndarray:
+    """One number per unordered pair of article positions."""
+    return np.minimum(a, b).astype(np.int64) * count + np.maximum(a, b)
 
 
 def _row_keys(values: np.ndarray) -> np.ndarray:
@@ -161,19 +173,18 @@ def _row_keys(values: np.ndarray) -> np.ndarray:
     return (values.astype(np.uint64) * mix).sum(axis=1, dtype=np.uint64)
 
 
-def _pairs_of_equal(keys: np.ndarray) -> np.ndarray:
-    """Positions (i, j), i < j, of equal keys, leaving out keys shared by more than LARGEST_BUCKET."""
-    order = np.argsort(keys, kind="stable")
+def _pairs_with_earliest(keys: np.ndarray, rank: np.ndarray) -> np.ndarray:
+    """Positions (i, j) of equal keys, i among the EARLIEST_IN_BUCKET earliest (by `rank`) holding that key."""
+    order = np.lexsort((rank, keys))
     ordered = keys[order]
     starts = np.flatnonzero(np.r_[True, ordered[1:] != ordered[:-1]])
     sizes = np.diff(np.r_[starts, len(ordered)])
-    kept = (sizes > 1) & (sizes <= LARGEST_BUCKET)
-    run = np.repeat(np.where(kept, np.arange(len(starts)), -1), sizes)
-    members = np.flatnonzero(run >= 0)
-    pairs = []
-    for distance in range(1, int(sizes[kept].max(initial=1))):
-        left = members[:-distance] if distance < len(members) else members[:0]
-        right = members[distance:]
-        together = run[left] == run[right]
-        pairs.append(np.stack([order[left[together]], order[right[together]]], axis=1))
-    return np.concatenate(pairs) if pairs else np.zeros((0, 2), dtype=np.int64)
+    pairs = [np.zeros((0, 2), dtype=np.int64)]
+    for place in range(min(EARLIEST_IN_BUCKET, int(sizes.max(initial=1)) - 1)):
+        shared = sizes > place + 1
+        heads = starts[shared] + place
+        after = sizes[shared] - place - 1  # members later than the head
+        head_of_each = np.repeat(heads, after)
+        step = np.arange(len(head_of_each)) - np.repeat(np.cumsum(after) - after, after) + 1
+        pairs.append(np.stack([order[head_of_each], order[head_of_each + step]], axis=1))
+    return np.concatenate(pairs)

@@ -19,7 +19,7 @@ from .errors import NewsSearchError
 from .files import path_text, shown_key
 from .index.store import IndexStore
 from .index.schema import entity_lists
-from .index.writing import Batch
+from .index.writing import Batch, restore_derived_files
 from .manifest import FORMAT_VERSION, Manifest
 from .reading import FileOutcome, read_file, unchanged_on_disk
 from .renaming import rename_across_index
@@ -93,6 +93,7 @@ def index_paths(store: IndexStore, paths: Iterable[Path | str], *, rebuild: bool
         if not (fresh or changes or rederive):  # nothing to write: no commit, no new index state
             if manifest.files != records_before:  # files touched but unchanged: remember their new times
                 store.save_manifest(manifest)
+            restore_derived_files(store)
             return report
         plenty = sum(file.size for file in to_read) >= PARALLEL_BYTES
         workers = jobs or _auto_jobs(plenty or rederive)

@@ -105,3 +105,47 @@ def test_groups_do_not_depend_on_the_order_articles_arrive_in():
         shuffled = find_groups(values, counts, outlets, np.array(permutation))
         same = [[shuffled[a] == shuffled[b] for b in range(5)] for a in range(5)]
         assert same == [[groups[a] == groups[b] for b in range(5)] for a in range(5)]
+
+
+def test_a_story_copied_a_thousand_times_is_one_group_and_quick():
+    base = " ".join(PARAGRAPHS)
+    bodies = [f"CITY {number} (Outlet {number}) - {base}" for number in range(1000)]
+    signatures = [signature(body) for body in bodies]
+    values = np.array([found.values for found in signatures])
+    counts = np.array([found.shingles for found in signatures])
+    outlets = np.array([[number, -1] for number in range(len(bodies))])
+    assert len(set(find_groups(values, counts, outlets, np.arange(len(bodies))).tolist())) == 1
+
+
+def test_hits_name_at_most_twenty_sources_of_their_copies(index_records):
+    copies = [story(f"c{number}", f"Copy {number}", SEED_BODY, f"Outlet {number:02d}") for number in range(30)]
+    index = index_records(copies)
+    hit = index.search(SearchRequest(query="intelligence", per_page=1)).hits[0]
+    assert hit.copies == 29 and len(hit.copy_sources) == 20
+
+
+def test_an_index_written_before_signatures_gets_its_groups_at_the_next_run(index_records, store):
+    from search.index import columns
+
+    records = newsroom_records()
+    index_records(records)
+    generation = store.current_generation()
+    with store.open(generation).reader() as reader:  # as the previous version left it: no signatures, no groups
+        for leaf, name in columns._segments(reader):
+            path = generation / f"{name}{columns.SUFFIX}"
+            old = columns._load(path, leaf.doc_count_all())
+            columns._save(columns.Columns(old.ids, old.days, old.facets), path)
+    for whole in generation.glob("whole-index-*"):
+        whole.unlink()
+    index = index_records([*records, story("later", "Later", DISTINCT[0][1] + " More rain fell.", "Wire Z")])
+    assert sorted(copies_by_id(index).values()) == [0, 1, 1, 1, 1]  # the later one copies the rice story
+
+
+def test_files_derived_from_the_index_are_written_again_by_a_run_without_changes(index_records, store):
+    records = newsroom_records()
+    index_records(records)
+    for derived in [*store.current_generation().glob("whole-index-*"), *store.current_generation().glob("vocabulary-*")]:
+        derived.unlink()
+    index = index_records(records)  # nothing changed
+    assert sorted(copies_by_id(index).values()) == [0, 0, 1, 1]
+    assert list(store.current_generation().glob("vocabulary-*"))

@@ -84,3 +84,45 @@ def test_every_kind_of_single_slip_is_one_edit_away(typed, meant):
 
 def test_a_speller_without_a_vocabulary_suggests_nothing(tmp_path: Path):
     assert Speller(tmp_path / "missing.tsv").suggestion("elecion") is None
+
+
+def test_related_articles_rank_by_shared_words_after_deletions(tmp_path, store):
+    folder = tmp_path / "news"
+    folder.mkdir()
+    special = [{"id": f"s{n}", "title": f"Reform {n}", "body": "Pension reform special session common words here."}
+               for n in range(3)]
+    filler = [{"id": f"f{n}", "title": f"Common {n}", "body": f"Common words here, number {n}."} for n in range(28)]
+    write_jsonl(folder / "a.jsonl", special + filler)
+    index_paths(store, [folder])
+    write_jsonl(folder / "a.jsonl", special + filler[:6])  # 22 deleted, not yet merged away
+    index_paths(store, [folder])
+    index = NewsIndex(store.root)
+    try:
+        first = next(hit for hit in index.search(SearchRequest(query="reform", sort="oldest")).hits)
+        related = index.related(first.id, 3).hits
+        assert {hit.title for hit in related[:2]} == {"Reform 1", "Reform 2"}
+        assert all(hit.score > 0 for hit in related)
+    finally:
+        index.close()
+
+
+def test_suggestions_leave_ranges_other_fields_and_giant_words_alone(tmp_path, store):
+    folder = tmp_path / "news"
+    folder.mkdir()
+    write_jsonl(folder / "wire.jsonl", ELECTION_STORIES)
+    index_paths(store, [folder])
+    generation = store.current_generation()
+    with store.open(generation).reader() as reader:
+        speller = Speller(generation / f"vocabulary-{reader.generation()}.tsv")
+    assert speller.suggestion("title:{elecion TO voterz}") is None
+    assert speller.suggestion("source:(elecion OR voterz)") is None
+    assert speller.suggestion('source:"elecion" voterz') == 'source:"elecion" voters'
+    assert speller.suggestion("e" * 2000) is None
+    assert speller.suggestion("title:(elecion)") == "title:(election)"
+
+
+def test_show_takes_limit_only_with_related(runner, tmp_path):
+    from cli import cli
+
+    result = runner.invoke(cli, ["--index", str(tmp_path / "none"), "show", "x", "--limit", "3"])
+    assert result.exit_code == 2 and "--limit goes with --related" in result.output

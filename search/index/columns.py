@@ -82,16 +82,22 @@ def write_missing(reader, directory: Path) -> None:
     parts = []
     for leaf, name in _segments(reader):
         path = directory / f"{name}{SUFFIX}"
-        if path.exists():
-            parts.append(_load(path, leaf.doc_count_all()) or _from_segment(leaf))
-        else:
-            parts.append(_from_segment(leaf))
-            _save(parts[-1], path)
+        found = _load(path, leaf.doc_count_all()) if path.exists() else None
+        if found is None or found.signatures is None:  # none yet, or written before copy signatures were kept
+            found = _from_segment(leaf)
+            _save(found, path)
+        parts.append(found)
     whole = _whole_path(reader, directory)
     _save(_with_groups(Columns.end_to_end(parts), _live(reader)), whole)
     for older in directory.glob(f"{_WHOLE}*{SUFFIX}"):
         if older != whole:
             older.unlink(missing_ok=True)
+
+
+def whole_file_holds_groups(reader, directory: Path) -> bool:
+    """Whether the file of the whole index for `reader` can be read, and holds the groups of copies."""
+    whole = _load(_whole_path(reader, directory), reader.doc_count_all())
+    return whole is not None and whole.groups is not None
 
 
 def _with_groups(columns: Columns, live: np.ndarray) -> Columns:

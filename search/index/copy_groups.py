@@ -7,6 +7,8 @@ import numpy as np
 
 from .columns import Columns
 
+MAX_COPY_SOURCES = 20  # sources named per hit; `copies` still counts every copy
+
 
 class CopyGroups:
     """The groups of copies (`search.copies`) of one state of the index, from its columns."""
@@ -30,8 +32,11 @@ class CopyGroups:
         return members[members != doc]
 
     def sources(self, docs: np.ndarray) -> list[str]:
-        """The sources of `docs`, each once, in name order."""
-        return [self._sources.names[value] for value in np.flatnonzero(self._sources.counts(docs)).tolist()]
+        """The sources of `docs`, each once: the MAX_COPY_SOURCES most frequent, ties in name order."""
+        counts = self._sources.counts(docs)
+        listed = np.flatnonzero(counts)
+        listed = listed[np.lexsort((listed, -counts[listed]))][:MAX_COPY_SOURCES]
+        return [self._sources.names[value] for value in listed.tolist()]
 
     def group_count(self, docs: np.ndarray) -> int:
         """How many groups `docs` (live documents) fall into."""

@@ -24,7 +24,7 @@ def telling_words(text: str, analyzer: Callable, document_frequency: Callable[[s
     weights = {}
     for word, frequency in Counter(token.text for token in analyzer(text)).items():
         found_in = document_frequency(word)
-        if found_in > 1 and not word.isdigit():
+        if 1 < found_in < article_count and not word.isdigit():  # in every article, a word tells nothing
             weights[word] = (1 + math.log(frequency)) * math.log(article_count / found_in)
     return dict(sorted(weights.items(), key=lambda item: (-item[1], item[0]))[:count])
 

@@ -205,8 +205,9 @@ class IndexSearcher:
             return None
         deadline = time.monotonic() + self._time_limit
         reader = self._searcher.reader()
+        # Whoosh's counts include deleted articles until a merge, so the number of articles must too.
         words = telling_words(self._text_of(doc), self._body_analyzer, lambda word: reader.doc_frequency("body", word),
-                              self._query_matcher.postings.live_count)
+                              reader.doc_count_all())
         if not words:
             return RelatedArticles(article_id, [])
         self._query_matcher.begin_search()

@@ -8,8 +8,9 @@ or MORE_FREQUENT_THAN_KNOWN times when the typed word is itself in the index (a 
 word is more often meant than mistyped).
 Names of people, organisations and places are corrected the same way, since their
 words are in the articles' text.
-Only plain words of the query are looked at: not fields, operators, phrases' quotes
-or patterns.
+Only plain words of the query are looked at, up to MAX_CORRECTED of them: not operators,
+field names, the values of fields other than title and body, range ends or patterns;
+words longer than LONGEST_WORD letters are left as they are.
 """
 from __future__ import annotations
 
@@ -24,7 +25,13 @@ MORE_FREQUENT = 10  # how many times more articles the correction must be found 
 MORE_FREQUENT_THAN_KNOWN = 100  # the same, when the typed word is found in some article
 SHORTEST_WORD = 4  # shorter words have too many neighbours to guess from
 SUGGEST_BELOW = 5  # a query finding fewer articles than this may be misspelt
+LONGEST_WORD = 30
+MAX_CORRECTED = 10
 
+# Parts of a query whose words are not text to correct: ranges, and the value of a field that is not
+# title or body (a word, a quoted phrase or a parenthesised group).
+_NOT_TEXT = re.compile(r"[\[{][^\]}]*[\]}]?"
+                       r"|\b(?!(?:title|body):)\w+:(?:\([^)]*\)?|\"[^\"]*\"?|\S+)", re.IGNORECASE)
 _WORD = re.compile(r"(?<![\w:*?~\[\\-])([a-z]+)(?![\w:*?~\]-])", re.IGNORECASE)
 _OPERATORS = {"AND", "OR", "NOT", "ANDNOT", "ANDMAYBE", "TO"}
 _LETTERS = string.ascii_lowercase
@@ -39,17 +46,22 @@ class Speller:
 
     def suggestion(self, query: str) -> str | None:
         """`query` with each misspelt word corrected; None when no word looks misspelt."""
-        changed = False
+        changed, looked_at = False, 0
 
         def corrected(match: re.Match) -> str:
-            nonlocal changed
+            nonlocal changed, looked_at
             word = match.group(1)
-            if word in _OPERATORS or len(word) < SHORTEST_WORD:
+            if word in _OPERATORS or not SHORTEST_WORD <= len(word) <= LONGEST_WORD or looked_at == MAX_CORRECTED:
                 return word
+            looked_at += 1
             better = self._correction(word.lower())
             changed |= better is not None
             return better or word
-        suggested = _WORD.sub(corrected, query)
+        parts, last = [], 0
+        for kept in _NOT_TEXT.finditer(query):
+            parts += [_WORD.sub(corrected, query[last:kept.start()]), kept.group()]
+            last = kept.end()
+        suggested = "".join([*parts, _WORD.sub(corrected, query[last:])])
         return suggested if changed else None
 
     def _correction(self, word: str) -> str | None:

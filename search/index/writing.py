@@ -20,10 +20,10 @@ from ..errors import NewsSearchError
 from ..files import fsync_path
 from ..manifest import MANIFEST_NAME, PENDING_NAME, Manifest
 from ..processes import start_worker
-from .columns import write_missing
+from .columns import whole_file_holds_groups, write_missing
 from .schema import ENTITY_FIELDS, SIGNATURE_FIELD, VALUE_SEPARATOR, build_schema, column_name, from_stored, own_entities, to_document
 from .store import IndexStore
-from .vocabulary import save_vocabulary, updated_vocabulary, words_of
+from .vocabulary import load_vocabulary, save_vocabulary, updated_vocabulary, vocabulary_path, words_of
 
 WRITER_MEMORY_MB = 256
 # Separate files per segment: Whoosh opens a compound segment file by copying each
@@ -272,6 +272,20 @@ class Batch:
     def stored(self, docnum: int) -> StoredArticle:
         """The committed article with document number `docnum`."""
         return StoredArticle(docnum, from_stored(self._committed.stored_fields(docnum)))
+
+
+def restore_derived_files(store: IndexStore) -> None:
+    """Write again what each commit derives from the index, when it is missing or unreadable: the whole
+    index's columns (with the groups of copies) and the vocabulary. A deleted file, or a crash between a
+    commit and its files, then costs nothing more than this."""
+    generation = store.current_generation()
+    with store.open(generation).reader() as reader:
+        if not whole_file_holds_groups(reader, generation):
+            write_missing(reader, generation)
+        if load_vocabulary(vocabulary_path(generation, reader.generation())) is None:
+            articles = (from_stored(fields) for fields in reader.all_stored_fields())
+            save_vocabulary(generation, reader.generation(),
+                            updated_vocabulary(generation, reader.generation(), Counter(), articles))
 
 
 def _add_new_fields(writer) -> None:
