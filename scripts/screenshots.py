@@ -1,4 +1,5 @@
-"""Screenshots of the search page (query "oil") and of the first hit's article page, for the README.
+"""Screenshots for the README: the search page (query "oil", and a query whose hits have copies), an article
+page with its copies and related articles, a did-you-mean, each at 1280 px and at 400 px; and a search's Atom feed.
 
     python scripts/screenshots.py [--index bench/out/reuters-index] [--out docs]
 
@@ -28,14 +29,26 @@ def main() -> None:
             tempfile.TemporaryDirectory() as home:
         browser = playwright.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS,
                                              env={"HOME": home})
-        page = browser.new_page(viewport={"width": 1280, "height": 1000})
-        page.goto(f"{base}/search?q=oil")
-        page.screenshot(path=str(options.out / "search-oil.png"))
-        page.click(".hit h3 a >> nth=0")
-        page.wait_for_url("**/articles/**")
-        page.screenshot(path=str(options.out / "article.png"))
+        shots = []
+        for width, suffix in ((1280, ""), (400, "-narrow")):
+            page = browser.new_page(viewport={"width": width, "height": 1000})
+            for name, query in (("search-oil", "oil"), ("search-copies", "japanese investor gilt-edged"),
+                                ("did-you-mean", "cofee prise")):
+                page.goto(f"{base}/search?q={query}")
+                shots.append(options.out / f"{name}{suffix}.png")
+                page.screenshot(path=str(shots[-1]), full_page=width < 1000)
+            page.goto(f"{base}/search?q=japanese investor gilt-edged")
+            page.click(".hit h3 a >> nth=0")
+            page.wait_for_url("**/articles/**")
+            shots.append(options.out / f"article{suffix}.png")
+            page.screenshot(path=str(shots[-1]), full_page=True)
+            if not suffix:  # the Atom feed of a search, as the browser shows it
+                page.goto(f"{base}/feed.atom?q=opec")
+                shots.append(options.out / "feed.png")
+                page.screenshot(path=str(shots[-1]))
+            page.close()
         browser.close()
-    print(f"wrote {options.out / 'search-oil.png'} and {options.out / 'article.png'}")
+    print("wrote", ", ".join(str(shot) for shot in shots))
 
 
 if __name__ == "__main__":

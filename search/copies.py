@@ -17,12 +17,12 @@ agree more to count as copies.
 """
 from __future__ import annotations
 
+import functools
 import re
 import zlib
 from dataclasses import dataclass
 
 import numpy as np
-from datasketch import MinHash
 
 PERMUTATIONS = 128
 SHINGLE_WORDS = 3
@@ -39,7 +39,6 @@ MIN_SHARE_SAME_OUTLET = 0.8
 MIN_SHARED_SHINGLES = 20  # about twenty words in sequence: short notices are grouped only when near-identical
 
 _WORD = re.compile(r"\w+")
-_TEMPLATE = MinHash(num_perm=PERMUTATIONS, seed=1)
 _WORD_HASHES: dict[str, int] = {}
 
 
@@ -88,12 +87,22 @@ class Signature:
 EMPTY = Signature(np.full(PERMUTATIONS, np.iinfo(np.uint32).max, dtype=np.uint32), 0)
 
 
+@functools.cache
+def _permutations():
+    """datasketch's MinHash class and its permutations. Imported when first needed: importing datasketch
+    imports scipy (half a second), which searches never need."""
+    from datasketch import MinHash
+
+    return MinHash, MinHash(num_perm=PERMUTATIONS, seed=1).permutations
+
+
 def signature(body: str) -> Signature:
     found = shingles(body)
     if not len(found):
         return EMPTY
-    minhash = MinHash(num_perm=PERMUTATIONS, seed=1, permutations=_TEMPLATE.permutations, scheme="affine32",
-                      hashfunc=int)
+    minhash_class, permutations = _permutations()
+    minhash = minhash_class(num_perm=PERMUTATIONS, seed=1, permutations=permutations, scheme="affine32",
+                            hashfunc=int)
     minhash.update_batch(found.tolist())
     return Signature(minhash.hashvalues.astype(np.uint32), len(found))
 
