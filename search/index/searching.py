@@ -283,9 +283,10 @@ class IndexSearcher:
             raise self._too_slow() from None
 
     def _by_date(self, docs: np.ndarray, count: int, *, newest: bool) -> np.ndarray:
-        """The first `count` documents by date; undated ones come last either way."""
+        """The first `count` documents by date; undated ones come last either way; one day's by id, so that
+        the order does not depend on where the articles sit in the index."""
         days = self.columns.days[docs]
-        order = np.lexsort((docs, -days if newest else days, days == 0))
+        order = np.lexsort((self.columns.ids[docs], -days if newest else days, days == 0))
         return docs[order[:count]]
 
     def _exported(self, doc: int, score: float | None, body: bool) -> dict:
