@@ -10,7 +10,8 @@ footer, a new headline, the last paragraph cut and three words changed. Original
 paragraphs and `--min-words` words (the seed has 9 and about 400).
 
 Reported: the share of copies in their original's group; copies in a group of another
-story (wrongly merged); Wikinews stories merged with any other story; and the groups
+story (wrongly merged: holding an article that was not grouped with their original before
+the copies came, nor a copy of one that was; written to bench/out/copies-merged.txt); Wikinews stories merged with any other story; and the groups
 Reuters holds by itself (its own duplicates), with a sample written to
 bench/out/reuters-duplicates.txt for reading.
 """
@@ -104,6 +105,7 @@ def main() -> None:
         after = groups_of(index)
         by_url = {fields.get("url"): fields["id"] for fields in index.searcher()._searcher.all_stored_fields()}
         index.close()
+    copy_text = {by_url[record["url"]]: record for record in records}
     origin = {by_url[f"https://copies.example/{copy_id}"]: original for copy_id, original in origin.items()}
     members = defaultdict(set)
     for article_id, group in after.items():
@@ -114,8 +116,13 @@ def main() -> None:
     for article_id, group in before.items():
         story_before[group].add(article_id)
     wrong, merged_with = 0, []
+    copies_of = defaultdict(set)
     for copy_id, original in origin.items():
-        same_story = story_before[before[original]] | {other for other, source in origin.items() if source == original}
+        copies_of[original].add(copy_id)
+    for copy_id, original in origin.items():
+        # The story: its original, what was grouped with it before the copies came, and the copies of all those.
+        told = story_before[before[original]]
+        same_story = told | {copy for article_id in told for copy in copies_of[article_id]}
         if members[after[copy_id]] - same_story:
             wrong += 1
             merged_with.append((original, sorted(members[after[copy_id]] - same_story)))
@@ -143,8 +150,8 @@ def main() -> None:
     merged_out = out.with_name("copies-merged.txt")
     with merged_out.open("w", encoding="utf-8") as handle:
         for original, others in merged_with:
-            for article_id in [original, *[other for other in others if other in articles]]:
-                fields = articles[article_id]
+            for article_id in [original, *others]:
+                fields = articles.get(article_id) or copy_text[article_id]
                 handle.write(f"--- {article_id} {fields.get('date')} {fields['title']}\n{fields['body'][:1200]}\n")
             handle.write("===\n")
     print(f"each copy's original and the other stories in its group: {merged_out}")

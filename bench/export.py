@@ -33,6 +33,7 @@ def total(index: str, query: str) -> int:
 
 
 def count_rows(path: Path, export_format: str) -> int:
+    csv.field_size_limit(sys.maxsize)  # bodies are long fields
     with path.open(encoding="utf-8-sig", newline="") as handle:
         if export_format == "csv":
             return sum(1 for _ in csv.reader(handle)) - 1

@@ -57,7 +57,7 @@ def whoosh_more_like(index: NewsIndex):
 
 
 def ours(index: NewsIndex):
-    return lambda article_id: [hit.id for hit in index.related(article_id, RELATED)]
+    return lambda article_id: [hit.id for hit in index.related(article_id, RELATED).hits]
 
 
 def main() -> None:

@@ -13,7 +13,9 @@ three-word runs (shingles) are shared:
   set of articles, so a new article joins the group of its earlier copies, a removed
   or changed one leaves it, and any order of indexing gives the same groups.
 Articles from one outlet (source or distributor) share its boilerplate, so they must
-agree more to count as copies.
+agree more to count as copies. Copies also keep their figures, where template stories
+(a daily market report, a bond issue announced in the house style) change them: two
+articles that each hold two numbers or more must share at least half of the fewer.
 """
 from __future__ import annotations
 
@@ -37,8 +39,11 @@ MIN_SIMILARITY = 0.25
 MIN_SHARE = 0.5
 MIN_SHARE_SAME_OUTLET = 0.8
 MIN_SHARED_SHINGLES = 20  # about twenty words in sequence: short notices are grouped only when near-identical
+NUMBER_SLOTS = 16  # the numbers kept per article: all of them, or the 16 of lowest hash (a sample)
+MIN_SHARED_NUMBERS = 0.5
 
 _WORD = re.compile(r"\w+")
+_NUMBER = re.compile(r"\d+(?:[.,/]\d+)*")
 _WORD_HASHES: dict[str, int] = {}
 
 
@@ -68,23 +73,35 @@ def _word_hash(word: str) -> int:
     return found
 
 
+def numbers(text: str) -> np.ndarray:
+    """Hashes of the distinct numbers of a body (never 0), the NUMBER_SLOTS lowest, padded with 0."""
+    found = np.unique(np.array([zlib.crc32(number.encode()) | 1 for number in set(_NUMBER.findall(text))],
+                               dtype=np.uint32))[:NUMBER_SLOTS]
+    return np.pad(found, (0, NUMBER_SLOTS - len(found)))
+
+
 @dataclass(frozen=True)
 class Signature:
     values: np.ndarray  # PERMUTATIONS uint32
     shingles: int  # how many distinct shingles the body has (0: too short to compare)
+    numbers: np.ndarray  # NUMBER_SLOTS uint32 (`numbers`)
 
     def to_bytes(self) -> bytes:
-        return self.shingles.to_bytes(4, "little") + self.values.astype("<u4").tobytes()
+        return (self.shingles.to_bytes(4, "little") + self.values.astype("<u4").tobytes()
+                + self.numbers.astype("<u4").tobytes())
 
     @classmethod
     def from_bytes(cls, data: bytes) -> Signature | None:
-        """A signature written by `to_bytes`; None for anything else (a document written before signatures)."""
-        if len(data) != 4 + 4 * PERMUTATIONS:
+        """A signature written by `to_bytes`; None for anything else (a document written before signatures,
+        or before their numbers were kept)."""
+        if len(data) != 4 + 4 * (PERMUTATIONS + NUMBER_SLOTS):
             return None
-        return cls(np.frombuffer(data, dtype="<u4", offset=4).astype(np.uint32), int.from_bytes(data[:4], "little"))
+        words = np.frombuffer(data, dtype="<u4", offset=4).astype(np.uint32)
+        return cls(words[:PERMUTATIONS], int.from_bytes(data[:4], "little"), words[PERMUTATIONS:])
 
 
-EMPTY = Signature(np.full(PERMUTATIONS, np.iinfo(np.uint32).max, dtype=np.uint32), 0)
+EMPTY = Signature(np.full(PERMUTATIONS, np.iinfo(np.uint32).max, dtype=np.uint32), 0,
+                  np.zeros(NUMBER_SLOTS, dtype=np.uint32))
 
 
 @functools.cache
@@ -104,14 +121,15 @@ def signature(body: str) -> Signature:
     minhash = minhash_class(num_perm=PERMUTATIONS, seed=1, permutations=permutations, scheme="affine32",
                             hashfunc=int)
     minhash.update_batch(found.tolist())
-    return Signature(minhash.hashvalues.astype(np.uint32), len(found))
+    return Signature(minhash.hashvalues.astype(np.uint32), len(found), numbers(body))
 
 
-def find_groups(values: np.ndarray, counts: np.ndarray, outlets: np.ndarray, order: np.ndarray) -> np.ndarray:
+def find_groups(values: np.ndarray, counts: np.ndarray, number_sets: np.ndarray, outlets: np.ndarray,
+                order: np.ndarray) -> np.ndarray:
     """Each article's group: the position (in `order`) of the first article of its group.
 
     `values` holds the articles' signatures (n × PERMUTATIONS), `counts` their shingle counts
-    (0: never a copy), `outlets` their outlets (n × k: a number per kind of outlet, -1 for none;
+    (0: never a copy), `number_sets` their numbers (n × NUMBER_SLOTS), `outlets` their outlets (n × k: a number per kind of outlet, -1 for none;
     articles with the same outlet of a kind must agree more), `order` the articles from earliest to latest.
     """
     count = len(values)
@@ -131,7 +149,8 @@ def find_groups(values: np.ndarray, counts: np.ndarray, outlets: np.ndarray, ord
     share = shared / np.maximum(small, 1)
     same_outlet = ((outlets[earlier] == outlets[later]) & (outlets[earlier] >= 0)).any(axis=1)
     copies = (similarity >= MIN_SIMILARITY) & (shared >= MIN_SHARED_SHINGLES) \
-        & (share >= np.where(same_outlet, MIN_SHARE_SAME_OUTLET, MIN_SHARE))
+        & (share >= np.where(same_outlet, MIN_SHARE_SAME_OUTLET, MIN_SHARE)) \
+        & _same_figures(number_sets, earlier, later)
     earlier, later, similarity = earlier[copies], later[copies], similarity[copies]
     # For each later article, its most similar earlier copy (ties: the earliest).
     pick = np.lexsort((rank[earlier], -similarity, rank[later]))
@@ -144,6 +163,19 @@ def find_groups(values: np.ndarray, counts: np.ndarray, outlets: np.ndarray, ord
         if article in joins:
             group_rank[article] = group_rank[joins[article]]
     return group_rank
+
+
+def _same_figures(number_sets: np.ndarray, earlier: np.ndarray, later: np.ndarray) -> np.ndarray:
+    """For each pair, whether it shares at least MIN_SHARED_NUMBERS of the numbers of the one with fewer
+    (true when either holds fewer than two)."""
+    agree = []
+    for start in range(0, len(earlier), PAIRS_AT_ONCE):
+        first = number_sets[earlier[start:start + PAIRS_AT_ONCE]]
+        second = number_sets[later[start:start + PAIRS_AT_ONCE]]
+        common = ((first[:, :, None] == second[:, None, :]) & (first[:, :, None] != 0)).sum(axis=(1, 2))
+        fewer = np.minimum(np.count_nonzero(first, axis=1), np.count_nonzero(second, axis=1))
+        agree.append((fewer < 2) | (common >= MIN_SHARED_NUMBERS * fewer))
+    return np.concatenate(agree) if agree else np.zeros(0, dtype=bool)
 
 
 def _candidate_pairs(values: np.ndarray, counts: np.ndarray, rank: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

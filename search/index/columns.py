@@ -41,6 +41,7 @@ class Columns:
     facets: dict[str, FacetColumn]
     signatures: np.ndarray | None = None  # n × copies.PERMUTATIONS
     shingles: np.ndarray | None = None  # n: how many shingles each signature was made from
+    numbers: np.ndarray | None = None  # n × copies.NUMBER_SLOTS
     groups: np.ndarray | None = None
 
     def copy_groups(self) -> np.ndarray:
@@ -68,12 +69,13 @@ class Columns:
         if not parts:  # an empty index
             return cls(np.zeros(0, dtype="S1"), np.zeros(0, dtype=np.int32),
                        {facet: FacetColumn.concatenate([]) for facet in FACET_FIELDS},
-                       np.zeros((0, copies.PERMUTATIONS), dtype=np.uint32), np.zeros(0, dtype=np.uint32))
-        signed = all(part.signatures is not None for part in parts)
+                       np.zeros((0, copies.PERMUTATIONS), dtype=np.uint32), np.zeros(0, dtype=np.uint32),
+                       np.zeros((0, copies.NUMBER_SLOTS), dtype=np.uint32))
+        signed = all(part.signatures is not None and part.numbers is not None for part in parts)
         return cls(np.concatenate([part.ids for part in parts]), np.concatenate([part.days for part in parts]),
                    {facet: FacetColumn.concatenate([part.facets[facet] for part in parts]) for facet in FACET_FIELDS},
-                   np.concatenate([part.signatures for part in parts]) if signed else None,
-                   np.concatenate([part.shingles for part in parts]) if signed else None)
+                   *([np.concatenate([getattr(part, name) for part in parts])
+                      for name in ("signatures", "shingles", "numbers")] if signed else [None] * 3))
 
 
 def write_missing(reader, directory: Path) -> None:
@@ -83,7 +85,7 @@ def write_missing(reader, directory: Path) -> None:
     for leaf, name in _segments(reader):
         path = directory / f"{name}{SUFFIX}"
         found = _load(path, leaf.doc_count_all()) if path.exists() else None
-        if found is None or found.signatures is None:  # none yet, or written before copy signatures were kept
+        if found is None or found.numbers is None:  # none yet, or written before copy signatures were kept
             found = _from_segment(leaf)
             _save(found, path)
         parts.append(found)
@@ -105,7 +107,8 @@ def _with_groups(columns: Columns, live: np.ndarray) -> Columns:
     groups = np.full(len(columns.ids), -1, dtype=np.int32)
     outlets = np.stack([_first_values(columns.facet(facet), live) for facet in ("source", "distributor")], axis=1)
     order = np.lexsort((columns.ids[live], columns.days[live]))
-    groups[live] = copies.find_groups(columns.signatures[live], columns.shingles[live], outlets, order)
+    groups[live] = copies.find_groups(columns.signatures[live], columns.shingles[live], columns.numbers[live],
+                                      outlets, order)
     return Columns(columns.ids, columns.days, columns.facets, groups=groups)
 
 
@@ -140,7 +143,8 @@ def _from_segment(leaf) -> Columns:
     return Columns(_ids(leaf), days, {facet: FacetColumn.from_column(leaf.column_reader(column_name(facet)))
                                       for facet in FACET_FIELDS},
                    np.array([found.values for found in signatures], dtype=np.uint32).reshape(-1, copies.PERMUTATIONS),
-                   np.array([found.shingles for found in signatures], dtype=np.uint32))
+                   np.array([found.shingles for found in signatures], dtype=np.uint32),
+                   np.array([found.numbers for found in signatures], dtype=np.uint32).reshape(-1, copies.NUMBER_SLOTS))
 
 
 def _signatures(leaf):
@@ -173,6 +177,7 @@ def _save(columns: Columns, path: Path) -> None:
     if columns.signatures is not None:
         arrays["signatures"] = columns.signatures.reshape(-1)
         arrays["shingles"] = columns.shingles
+        arrays["numbers"] = columns.numbers.reshape(-1)
     if columns.groups is not None:
         arrays["groups"] = columns.groups
     for facet, column in columns.facets.items():
@@ -216,10 +221,11 @@ def _load(path: Path, count: int) -> Columns | None:
             joined = array(f"{facet}.names", "u1").tobytes().decode("utf-8")
             facets[facet] = FacetColumn(joined.split(VALUE_SEPARATOR) if joined else [],
                                         array(f"{facet}.offsets", "<i8"), array(f"{facet}.ids", "<i4"))
-        signed = "signatures" in header
+        signed = "numbers" in header
         columns = Columns(array("ids", "S"), array("days", "<i4"), facets,
                           array("signatures", "<u4").reshape(-1, copies.PERMUTATIONS) if signed else None,
                           array("shingles", "<u4") if signed else None,
+                          array("numbers", "<u4").reshape(-1, copies.NUMBER_SLOTS) if signed else None,
                           array("groups", "<i4") if "groups" in header else None)
     except (OSError, ValueError, TypeError, KeyError, IndexError, OverflowError, RecursionError, MemoryError):
         return None
@@ -230,7 +236,7 @@ def _holds(columns: Columns, count: int) -> bool:
     """Whether the arrays describe `count` documents consistently."""
     if len(columns.ids) != count or len(columns.days) != count:
         return False
-    if any(len(array) != count for array in (columns.signatures, columns.shingles, columns.groups)
+    if any(len(array) != count for array in (columns.signatures, columns.shingles, columns.numbers, columns.groups)
            if array is not None):
         return False
     if columns.groups is not None and len(columns.groups) and (columns.groups.min() < -1 or columns.groups.max() >= count):
