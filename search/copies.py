@@ -75,9 +75,10 @@ def _word_hash(word: str) -> int:
 
 def numbers(text: str) -> np.ndarray:
     """Hashes of the distinct numbers of a body (never 0), the NUMBER_SLOTS lowest, padded with 0."""
-    found = np.unique(np.array([zlib.crc32(number.encode()) | 1 for number in set(_NUMBER.findall(text))],
-                               dtype=np.uint32))[:NUMBER_SLOTS]
-    return np.pad(found, (0, NUMBER_SLOTS - len(found)))
+    found = sorted({zlib.crc32(number.encode()) | 1 for number in _NUMBER.findall(text)})[:NUMBER_SLOTS]
+    slots = np.zeros(NUMBER_SLOTS, dtype=np.uint32)
+    slots[:len(found)] = found
+    return slots
 
 
 @dataclass(frozen=True)
