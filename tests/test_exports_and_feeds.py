@@ -116,3 +116,31 @@ def test_search_pages_link_to_their_feed_and_exports_and_articles_back(client):
     sneaky = client.get("/articles/" + article_link.split("/articles/")[1].split("?")[0]
                         + "?back=q%3Doil%26next%3Dhttp%3A%2F%2Fevil.example").get_data(as_text=True)
     assert "evil.example" not in sneaky and '<a href="/search?q=oil">' in sneaky
+
+
+def test_an_export_reads_on_while_commits_merge_its_segments_away(tmp_path):
+    folder = tmp_path / "news"
+    folder.mkdir()
+    store = IndexStore(tmp_path / "index")
+
+    def write(number: int) -> None:
+        write_jsonl(folder / f"f{number:02d}.jsonl",
+                    [{"id": f"{number}-{k}", "title": f"Oil {number} {k}", "date": "2024-01-02",
+                      "body": f"Oil harbour story {number} {k}. " * 10} for k in range(100)])
+    for number in range(5):
+        write(number)
+        index_paths(store, [folder], entities=False)
+    index = NewsIndex(store.root)
+    try:
+        export = index.export(SearchRequest(query="oil"), body=True)
+        first = [next(export.rows) for _ in range(5)]
+        for number in range(5, 15):  # commits that merge the export's segments and delete their files
+            write(number)
+            index_paths(store, [folder], entities=False)
+        for old in sorted(folder.glob("f0*.jsonl"))[:5]:
+            old.unlink()
+        index_paths(store, [folder], entities=False)
+        rows = first + list(export.rows)
+        assert export.total == len(rows) == len({row["id"] for row in rows}) == 500
+    finally:
+        index.close()

@@ -36,7 +36,7 @@ from .query import (
 )
 from .ranking import Feedback, best, plain_words, with_nearness
 from .related import related_query, telling_words
-from .schema import from_stored
+from .schema import TEXT_FIELDS, from_stored
 from .snippets import SnippetMaker
 from .spelling import SUGGEST_BELOW, Speller
 from .store import IndexStore, whoosh_file_errors
@@ -90,6 +90,7 @@ class IndexSearcher:
         self.generation = store.current_generation()
         self._index = store.open(self.generation)
         self._searcher = self._index.searcher()
+        _open_lazy_files(self._searcher.reader())
         # Whoosh unpickles the schema on every `Index.schema` access, and with it a
         # fresh stemmer cache: read it once, so snippets reuse stems across searches.
         schema = self._index.schema
@@ -314,6 +315,17 @@ class IndexSearcher:
             people=list(article.people), orgs=list(article.orgs), places=list(article.places),
             copies=len(copies), copy_sources=self._copies.sources(copies),
         )
+
+
+def _open_lazy_files(reader) -> None:
+    """Open each segment's stored fields and field lengths now: Whoosh opens them at first use, and a
+    commit that merges segments deletes their files, which an open file outlives but a later open
+    does not. A searcher (or an export) that runs through commits then keeps reading what it began on."""
+    for leaf, _ in reader.leaf_readers():
+        if leaf.doc_count_all():
+            leaf.stored_fields(0)
+            for field in TEXT_FIELDS:
+                leaf.doc_field_length(0, field)
 
 
 class NewsIndex:
