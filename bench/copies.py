@@ -11,7 +11,8 @@ paragraphs and `--min-words` words (the seed has 9 and about 400).
 
 Reported: the share of copies in their original's group; copies in a group of another
 story (wrongly merged: holding an article that was not grouped with their original before
-the copies came, nor a copy of one that was; written to bench/out/copies-merged.txt); Wikinews stories merged with any other story; and the groups
+the copies came, nor a copy of one that was; written to bench/out/copies-merged.txt);
+Wikinews stories merged with any other story; and the groups
 Reuters holds by itself (its own duplicates), with a sample written to
 bench/out/reuters-duplicates.txt for reading.
 """
@@ -94,7 +95,8 @@ def main() -> None:
             for number, outlet in enumerate(rng.sample(OUTLETS, 2)):
                 copy_id = f"copy-{article_id}-{number}"
                 origin[copy_id] = article_id
-                records.append({"id": copy_id, "url": f"https://copies.example/{copy_id}", "title": f"{outlet[0]}: {articles[article_id]['title'].lower()}",
+                records.append({"id": copy_id, "url": f"https://copies.example/{copy_id}",
+                                "title": f"{outlet[0]}: {articles[article_id]['title'].lower()}",
                                 "date": articles[article_id].get("date"), "source": outlet[0],
                                 "body": republished(articles[article_id]["body"], outlet, rng)})
         copies_folder = Path(scratch) / "copies"

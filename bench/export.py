@@ -20,7 +20,7 @@ from pathlib import Path
 
 from .common import DEFAULT_INDEX
 
-MEASURE = ("import resource, runpy, sys; sys.argv = ['news-search'] + sys.argv[1:]; "
+MEASURE = ("import resource, sys; sys.argv = ['news-search'] + sys.argv[1:]; "
            "from cli import cli\n"
            "try:\n    cli()\nexcept SystemExit:\n    pass\n"
            "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, file=sys.stderr)")
@@ -53,7 +53,8 @@ def main() -> None:
                 with tempfile.TemporaryDirectory() as scratch:
                     out = Path(scratch) / f"export.{export_format}"
                     command = [sys.executable, "-c", MEASURE, "--index", index, "export", query,
-                               "--format", export_format, "--output", str(out), "--quiet"] + (["--body"] if body else [])
+                               "--format", export_format, "--output", str(out), "--quiet"]
+                    command += ["--body"] if body else []
                     started = time.perf_counter()
                     run = subprocess.run(command, capture_output=True, text=True, check=True)
                     seconds = time.perf_counter() - started

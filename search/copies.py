@@ -130,13 +130,13 @@ def find_groups(values: np.ndarray, counts: np.ndarray, number_sets: np.ndarray,
     """Each article's group: the position (in `order`) of the first article of its group.
 
     `values` holds the articles' signatures (n × PERMUTATIONS), `counts` their shingle counts
-    (0: never a copy), `number_sets` their numbers (n × NUMBER_SLOTS), `outlets` their outlets (n × k: a number per kind of outlet, -1 for none;
-    articles with the same outlet of a kind must agree more), `order` the articles from earliest to latest.
+    (0: never a copy), `number_sets` their numbers (n × NUMBER_SLOTS), `outlets` their outlets
+    (n × k: a number per kind of outlet, -1 for none; articles with the same outlet of a kind must
+    agree more), `order` the articles from earliest to latest.
     """
     count = len(values)
-    groups = np.arange(count)
     if count < 2:
-        return groups
+        return np.arange(count)
     rank = np.empty(count, dtype=np.int64)
     rank[order] = np.arange(count)
     earlier, later = _candidate_pairs(values, counts, rank)

@@ -148,7 +148,8 @@ def test_an_index_written_before_signatures_gets_its_groups_at_the_next_run(inde
 def test_files_derived_from_the_index_are_written_again_by_a_run_without_changes(index_records, store):
     records = newsroom_records()
     index_records(records)
-    for derived in [*store.current_generation().glob("whole-index-*"), *store.current_generation().glob("vocabulary-*")]:
+    generation = store.current_generation()
+    for derived in [*generation.glob("whole-index-*"), *generation.glob("vocabulary-*")]:
         derived.unlink()
     index = index_records(records)  # nothing changed
     assert sorted(copies_by_id(index).values()) == [0, 0, 1, 1]

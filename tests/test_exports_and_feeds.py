@@ -106,8 +106,8 @@ def test_every_search_is_an_atom_feed_of_its_newest_matches(client, index_root):
 
 def test_search_pages_link_to_their_feed_and_exports_and_articles_back(client):
     page = client.get("/search?q=oil&source=Wire+A").get_data(as_text=True)
-    assert re.search(r'<link rel="alternate" type="application/atom\+xml" [^>]*href="/feed.atom\?q=oil&amp;source=Wire\+A"',
-                     page)
+    assert re.search(r'<link rel="alternate" type="application/atom\+xml" [^>]*'
+                     r'href="/feed.atom\?q=oil&amp;source=Wire\+A"', page)
     assert 'href="/api/export?q=oil&amp;source=Wire+A&amp;format=csv"' in page
     article_link = re.search(r'<h3><a href="(/articles/[^"]+)"', page).group(1)
     assert "back=q%3Doil%26source%3DWire%2BA" in article_link

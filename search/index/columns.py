@@ -239,7 +239,8 @@ def _holds(columns: Columns, count: int) -> bool:
     if any(len(array) != count for array in (columns.signatures, columns.shingles, columns.numbers, columns.groups)
            if array is not None):
         return False
-    if columns.groups is not None and len(columns.groups) and (columns.groups.min() < -1 or columns.groups.max() >= count):
+    groups = columns.groups
+    if groups is not None and len(groups) and (groups.min() < -1 or groups.max() >= count):
         return False
     for column in columns.facets.values():
         offsets, ids = column.offsets, column.value_ids

@@ -21,7 +21,16 @@ from ..files import fsync_path
 from ..manifest import MANIFEST_NAME, PENDING_NAME, Manifest
 from ..processes import start_worker
 from .columns import whole_file_holds_groups, write_missing
-from .schema import ENTITY_FIELDS, SIGNATURE_FIELD, VALUE_SEPARATOR, build_schema, column_name, from_stored, own_entities, to_document
+from .schema import (
+    ENTITY_FIELDS,
+    SIGNATURE_FIELD,
+    VALUE_SEPARATOR,
+    build_schema,
+    column_name,
+    from_stored,
+    own_entities,
+    to_document,
+)
 from .store import IndexStore
 from .vocabulary import load_vocabulary, save_vocabulary, updated_vocabulary, vocabulary_path, words_of
 
