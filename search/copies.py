@@ -7,9 +7,9 @@ three-word runs (shingles) are shared:
   the share of equal values estimates the Jaccard similarity of the two shingle sets.
 - `find_groups` finds candidate pairs by locality-sensitive hashing (64 bands of two
   values: pairs from about 0.3 similarity up are found), checks each, and puts every
-  article in the group of its most similar earlier copy, when it is also a copy of that
-  group's first members (up to 8): a chain of texts, each a copy of the one before, or a
-  text cut down to what two stories share, does not make one group of different stories. Groups are a function of the
+  article in the group of its most similar earlier copy. A chain of versions, each a
+  copy of the one before, is one group even when its ends share little: a running
+  story. Groups are a function of the
   set of articles, so a new article joins the group of its earlier copies, a removed
   or changed one leaves it, and any order of indexing gives the same groups.
 Articles from one outlet (source or distributor) share its boilerplate, so they must
@@ -33,7 +33,6 @@ BANDS, BAND_ROWS = 64, 2
 # to find a story's earlier copies, and a story copied thousands of times costs thousands of
 # comparisons per band, not millions.
 EARLIEST_IN_BUCKET = 8
-EARLIEST_IN_GROUP = 8  # a new member must be a copy of each of a group's first ones
 PAIRS_AT_ONCE = 100_000  # candidate pairs compared per step (memory: this × PERMUTATIONS bytes)
 # Copies: the estimated Jaccard similarity, and the share of the shorter body found in the other.
 MIN_SIMILARITY = 0.25
@@ -143,52 +142,28 @@ def find_groups(values: np.ndarray, counts: np.ndarray, number_sets: np.ndarray,
     earlier, later = _candidate_pairs(values, counts, rank)
     if not len(earlier):
         return rank.copy()
-    rules = _CopyRules(values, counts, number_sets, outlets)
-    copies, similarity = rules.copies(earlier, later)
+    similarity = np.concatenate([(values[earlier[start:start + PAIRS_AT_ONCE]]
+                                  == values[later[start:start + PAIRS_AT_ONCE]]).mean(axis=1)
+                                 for start in range(0, len(earlier), PAIRS_AT_ONCE)])
+    small, large = np.minimum(counts[earlier], counts[later]), np.maximum(counts[earlier], counts[later])
+    shared = similarity * (small + large) / (1 + similarity)
+    share = shared / np.maximum(small, 1)
+    same_outlet = ((outlets[earlier] == outlets[later]) & (outlets[earlier] >= 0)).any(axis=1)
+    copies = (similarity >= MIN_SIMILARITY) & (shared >= MIN_SHARED_SHINGLES) \
+        & (share >= np.where(same_outlet, MIN_SHARE_SAME_OUTLET, MIN_SHARE)) \
+        & _same_figures(number_sets, earlier, later)
     earlier, later, similarity = earlier[copies], later[copies], similarity[copies]
-    if not len(later):
-        return rank.copy()
-    # Each later article's earlier copies, most similar first (ties: the earliest).
+    # For each later article, its most similar earlier copy (ties: the earliest).
     pick = np.lexsort((rank[earlier], -similarity, rank[later]))
     earlier, later = earlier[pick], later[pick]
-    starts = np.flatnonzero(np.r_[True, later[1:] != later[:-1]])
-    choices = dict(zip(later[starts].tolist(), np.split(earlier, starts[1:])))
-    founder = np.arange(count)  # the first article of each article's group
-    earliest: dict[int, list[int]] = {}  # by founder: the group's first members, up to EARLIEST_IN_GROUP
+    first = np.ones(len(later), dtype=bool)
+    first[1:] = later[1:] != later[:-1]
+    joins = dict(zip(later[first].tolist(), earlier[first].tolist()))
+    group_rank = rank.copy()
     for article in order.tolist():
-        for candidate in choices[article].tolist() if article in choices else ():
-            first = int(founder[candidate])
-            members = earliest.setdefault(first, [first])
-            # Joining needs the group's first members to be copies too, so that a text sitting between
-            # two stories (a copy cut down to what they share) cannot chain them together.
-            if rules.copies(np.array(members), np.full(len(members), article))[0].all():
-                founder[article] = first
-                if len(members) < EARLIEST_IN_GROUP:
-                    members.append(article)
-                break
-    return rank[founder]
-
-
-class _CopyRules:
-    """Whether pairs of articles are copies, from their signatures, numbers and outlets."""
-
-    def __init__(self, values: np.ndarray, counts: np.ndarray, number_sets: np.ndarray, outlets: np.ndarray) -> None:
-        self.values, self.counts, self.number_sets, self.outlets = values, counts, number_sets, outlets
-
-    def copies(self, earlier: np.ndarray, later: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """For each pair, whether they are copies, and their estimated similarity."""
-        values, counts, outlets = self.values, self.counts, self.outlets
-        similarity = np.concatenate([np.zeros(0)] + [(values[earlier[start:start + PAIRS_AT_ONCE]]
-                                                      == values[later[start:start + PAIRS_AT_ONCE]]).mean(axis=1)
-                                                     for start in range(0, len(earlier), PAIRS_AT_ONCE)])
-        small, large = np.minimum(counts[earlier], counts[later]), np.maximum(counts[earlier], counts[later])
-        shared = similarity * (small + large) / (1 + similarity)
-        share = shared / np.maximum(small, 1)
-        same_outlet = ((outlets[earlier] == outlets[later]) & (outlets[earlier] >= 0)).any(axis=1)
-        copies = (similarity >= MIN_SIMILARITY) & (shared >= MIN_SHARED_SHINGLES) & (small > 0) \
-            & (share >= np.where(same_outlet, MIN_SHARE_SAME_OUTLET, MIN_SHARE)) \
-            & _same_figures(self.number_sets, earlier, later)
-        return copies, similarity
+        if article in joins:
+            group_rank[article] = group_rank[joins[article]]
+    return group_rank
 
 
 def _same_figures(number_sets: np.ndarray, earlier: np.ndarray, later: np.ndarray) -> np.ndarray:

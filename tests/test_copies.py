@@ -171,17 +171,3 @@ def test_template_stories_with_other_figures_are_not_copies():
     outlets = np.array([[0, -1], [1, -1], [2, -1]])
     groups = find_groups(values, counts, number_sets(signatures), outlets, np.arange(3)).tolist()
     assert groups[0] == groups[2] != groups[1]  # the re-sent report is a copy; another day's is not
-
-
-def test_a_copy_cut_down_to_what_two_stories_share_does_not_join_them():
-    background = " ".join(PARAGRAPHS[:4])  # what two interviews of one by-election share
-    first = background + " " + " ".join(f"The first candidate said word{n} about roads and schools." for n in range(30))
-    second = background + " " + " ".join(f"The second one spoke of item{n} and the local hospital." for n in range(30))
-    cut = "(Harbour Daily) " + background + " Republished under licence."  # a copy of the first, cut short
-    bodies = [cut, first, second]  # the cut copy is the earliest
-    signatures = [signature(body) for body in bodies]
-    values = np.array([found.values for found in signatures])
-    counts = np.array([found.shingles for found in signatures])
-    outlets = np.array([[0, -1], [1, -1], [1, -1]])  # the two interviews come from one outlet
-    groups = find_groups(values, counts, number_sets(signatures), outlets, np.arange(3)).tolist()
-    assert groups[1] != groups[2]
