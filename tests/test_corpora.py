@@ -28,7 +28,9 @@ def parse(paths: list[Path]):
     articles, errors = [], []
     for path in paths:
         data = path.read_bytes()
-        for entry in read_entries(SourceFile(str(path.resolve()), str(path), data), reader_for(path, data)):
+        # Named as the index names a file given by itself: by its name (articles' ids come from it).
+        source = SourceFile(str(path.resolve()), str(path), data, path.name)
+        for entry in read_entries(source, reader_for(path, data)):
             (errors if isinstance(entry, ReadError) else articles).append(entry)
     return articles, errors
 
