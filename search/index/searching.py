@@ -124,8 +124,7 @@ class IndexSearcher:
         wanted = request.page * request.per_page
         ranked, ranked_scores = ranking.first(wanted)
         start = (request.page - 1) * request.per_page
-        page = zip(ranked[start:].tolist(), ranked_scores[start:].tolist() if ranked_scores is not None
-                   else [None] * len(ranked[start:]))
+        page = _paired(ranked[start:], ranked_scores[start:] if ranked_scores is not None else None)
         snippets = SnippetMaker(self._body_analyzer, highlight_terms(ranking.query, ranking.terms))
         selection, docs = ranking.selection, ranking.docs
         facet_docs, selected = ({field: selection.matches(leaving_out=field) for field in selection.filters},
@@ -152,9 +151,9 @@ class IndexSearcher:
 
     def _rows(self, ranked: np.ndarray, scores: np.ndarray | None, body: bool) -> Iterator[dict]:
         for start in range(0, len(ranked), EXPORT_CHUNK):
-            chunk_scores = scores[start:start + EXPORT_CHUNK].tolist() if scores is not None else None
-            for number, doc in enumerate(ranked[start:start + EXPORT_CHUNK].tolist()):
-                yield self._exported(doc, chunk_scores[number] if chunk_scores else None, body)
+            chunk = slice(start, start + EXPORT_CHUNK)
+            for doc, score in _paired(ranked[chunk], scores[chunk] if scores is not None else None):
+                yield self._exported(doc, score, body)
 
     def _ranking(self, request: SearchRequest, deadline: float) -> Ranking:
         """The matches of `request` that pass its filters, and their order."""
@@ -217,8 +216,8 @@ class IndexSearcher:
         docs, scores = found.docs[keep], found.scores[keep]
         ranked, ranked_scores = self._copies.first_of_stories(lambda count: best(docs, scores, count, self.columns),
                                                               limit, len(docs))
-        return RelatedArticles(article_id, [self._plain_hit(other, score)
-                                            for other, score in zip(ranked.tolist(), ranked_scores.tolist())])
+        hits = [self._plain_hit(other, score) for other, score in _paired(ranked, ranked_scores)]
+        return RelatedArticles(article_id, hits)
 
     def _plain_hit(self, doc: int, score: float | None = None) -> Hit:
         """A hit whose snippet is the article's start."""
@@ -315,6 +314,11 @@ class IndexSearcher:
             people=list(article.people), orgs=list(article.orgs), places=list(article.places),
             copies=len(copies), copy_sources=self._copies.sources(copies),
         )
+
+
+def _paired(docs: np.ndarray, scores: np.ndarray | None) -> list[tuple[int, float | None]]:
+    """(document, score) pairs; every score None when `scores` is (an order by date)."""
+    return list(zip(docs.tolist(), scores.tolist() if scores is not None else [None] * len(docs)))
 
 
 def _open_lazy_files(reader) -> None:

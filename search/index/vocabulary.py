@@ -57,9 +57,14 @@ def updated_vocabulary(directory: Path, before: int | None, change: Counter, art
     or, when that commit has no file, the words of `articles` (every article after the commit) counted afresh."""
     counts = Counter() if before is None else load_vocabulary(vocabulary_path(directory, before))
     if counts is None:
-        counts = Counter()
-        for article in articles:
-            counts.update(words_of(article))
-        return counts
+        return counted_vocabulary(articles)
     counts.update(change)
+    return counts
+
+
+def counted_vocabulary(articles: Iterable[Article]) -> Counter:
+    """How many of `articles` hold each word."""
+    counts = Counter()
+    for article in articles:
+        counts.update(words_of(article))
     return counts

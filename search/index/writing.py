@@ -32,7 +32,14 @@ from .schema import (
     to_document,
 )
 from .store import IndexStore
-from .vocabulary import load_vocabulary, save_vocabulary, updated_vocabulary, vocabulary_path, words_of
+from .vocabulary import (
+    counted_vocabulary,
+    load_vocabulary,
+    save_vocabulary,
+    updated_vocabulary,
+    vocabulary_path,
+    words_of,
+)
 
 WRITER_MEMORY_MB = 256
 # Separate files per segment: Whoosh opens a compound segment file by copying each
@@ -220,9 +227,8 @@ class Batch:
             self._check_parallel_count(reader)
             write_missing(reader, self._directory)
             before = self._generation_before if self._live_before else None
-            articles = (from_stored(fields) for fields in reader.all_stored_fields())
             save_vocabulary(self._directory, reader.generation(),
-                            updated_vocabulary(self._directory, before, self._word_change, articles))
+                            updated_vocabulary(self._directory, before, self._word_change, _stored_articles(reader)))
         if self.manifest is not None:
             os.replace(self._directory / PENDING_NAME, self._directory / MANIFEST_NAME)
             fsync_path(self._directory)
@@ -292,9 +298,12 @@ def restore_derived_files(store: IndexStore) -> None:
         if not whole_file_holds_groups(reader, generation):
             write_missing(reader, generation)
         if load_vocabulary(vocabulary_path(generation, reader.generation())) is None:
-            articles = (from_stored(fields) for fields in reader.all_stored_fields())
-            save_vocabulary(generation, reader.generation(),
-                            updated_vocabulary(generation, reader.generation(), Counter(), articles))
+            save_vocabulary(generation, reader.generation(), counted_vocabulary(_stored_articles(reader)))
+
+
+def _stored_articles(reader) -> Iterator[Article]:
+    """Every live article of `reader`, read as they are wanted."""
+    return (from_stored(fields) for fields in reader.all_stored_fields())
 
 
 def _add_new_fields(writer) -> None:
