@@ -106,6 +106,16 @@ def test_jsonl_bad_lines_are_reported_with_line_numbers(tmp_path):
     ]
 
 
+def test_jsonl_lines_end_only_at_a_line_feed(tmp_path):
+    """JSON allows U+2028, U+2029 and U+0085 unescaped inside strings (`json.dumps(..., ensure_ascii=False)`
+    writes them so); a line of JSON Lines ends at \\n alone (\\r\\n too)."""
+    path = tmp_path / "a.jsonl"
+    path.write_text('{"id": "a", "title": "One\u2028line", "body": "Text\u2029 and \u0085 more."}\r\n'
+                    '{"id": "b", "body": "Second."}\n', encoding="utf-8")
+    articles, errors = read(jsonlines, path)
+    assert errors == [] and len(articles) == 2 and articles[0].title == "One line"
+
+
 def test_csv_reads_multiline_fields_and_takes_the_source_from_the_url(tmp_path):
     path = tmp_path / "news.csv"
     path.write_text('url,date,title,text\n'

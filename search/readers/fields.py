@@ -39,13 +39,22 @@ def article_from_record(source: SourceFile, record: Mapping[str, object], line: 
         except ValueError as error:
             return ReadError(source.path, f"field 'date': {error}", line)
 
-    key = values.get("id") or values.get("url") or f"line {line}"
+    key = record_key(values) or f"line {line}"
     if key in seen_ids:
         return ReadError(source.path, f"duplicate entry {key!r} (first on line {seen_ids[key]})", line)
     seen_ids[key] = line
     return source.article(key, title=values.get("title"), body=body, date=date,
                           source=values.get("source"), distributor=values.get("distributor"),
                           url=values.get("url") or None)
+
+
+def record_key(record: Mapping[str, object]) -> str | None:
+    """What names a record's article within its file: its id, else its url (None when it has neither)."""
+    for field in ("id", "url"):
+        value = record.get(field)
+        if isinstance(value, (str, int, float)) and str(value).strip():
+            return str(value).strip()
+    return None
 
 
 def read_records(source: SourceFile, records: Iterator[tuple[int, Mapping[str, object] | ReadError]]) -> Iterator[Entry]:

@@ -8,7 +8,7 @@ from .base import Entry, ReadError, SourceFile
 from .fields import read_records
 
 name = "jsonl"
-version = 2  # 2: metadata as single clean lines, without control characters
+version = 3  # 2: metadata as single clean lines, without control characters; 3: lines end only at \n
 endings = (".jsonl", ".ndjson", ".jsonlines")
 
 
@@ -17,11 +17,13 @@ def sniff(head: str) -> bool:
 
 
 def read(source: SourceFile) -> Iterator[Entry]:
-    yield from read_records(source, _records(source, source.text()))
+    yield from read_records(source, records(source, source.text()))
 
 
-def _records(source: SourceFile, text: str):
-    for number, line in enumerate(text.splitlines(), start=1):
+def records(source: SourceFile, text: str) -> Iterator[tuple[int, dict | ReadError]]:
+    """(line number, object) for each line of JSON Lines text that is not blank; a ReadError for a bad one."""
+    # Lines end at \n only: U+2028 and the like may stand unescaped inside JSON strings.
+    for number, line in enumerate(text.split("\n"), start=1):
         if not line.strip():
             continue
         try:
