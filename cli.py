@@ -4,6 +4,7 @@ from __future__ import annotations
 import errno
 import html
 import json
+import os
 import re
 import signal
 import sys
@@ -28,6 +29,7 @@ from search import (
 from search.config import INDEX_ENV, default_index_dir, index_dir, lock_wait
 from search.export import EXPORT_FORMATS, exported_lines
 from search.model import MAX_FACET_SIZE, MAX_RELATED, SORTS
+from search.tokens import TokenStore
 from search.watching import FolderWatcher, WatchBatch
 
 EXIT_FATAL, EXIT_USAGE, EXIT_PARTIAL = 1, 2, 3
@@ -449,32 +451,96 @@ def stats(context: Context, as_json: bool) -> None:
 
 @cli.command()
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
-@click.option("--port", type=click.IntRange(1, 65535), default=8000, show_default=True, help="Port to listen on.")
-@click.option("--threads", type=click.IntRange(1, 64), default=8, show_default=True, help="Worker threads.")
+@click.option("--port", type=click.IntRange(0, 65535), default=8000, show_default=True,
+              help="Port to listen on (0: any free port, printed at start).")
+@click.option("--workers", type=click.IntRange(1, 64), default=None,
+              help="Worker processes (gunicorn). Default: one per core; 1 serves from this one process "
+                   "(waitress).")
+@click.option("--threads", type=click.IntRange(1, 64), default=8, show_default=True, help="Threads per worker.")
 @click.pass_obj
-def serve(context: Context, host: str, port: int, threads: int) -> None:
-    """Serve the search pages and the JSON API with waitress.
+def serve(context: Context, host: str, port: int, workers: int | None, threads: int) -> None:
+    """Serve the search pages and the JSON API.
 
-    Articles indexed while it runs appear without a restart.
+    Articles indexed while it runs appear without a restart. Articles posted to
+    /api/articles (with a token: see `news-search token`) are indexed by a writer
+    process of the server's own, within seconds.
 
     \b
     Example:
-        news-search serve --port 8080
+        news-search serve --port 8080 --workers 4
     """
+    from search.inbox_writer import start_writer_process
     from web import create_app
-    from web.serving import make_server
+    from web.serving import WorkerProcesses, listening_socket, make_server
 
     context.open_index().stats()  # fail now, with the message that says how to build one
     try:
-        server = make_server(create_app({"INDEX": str(context.location)}), host=host, port=port, threads=threads)
+        listener = listening_socket(host, port)
     except OSError as error:
         busy = " (another program uses it; choose another with --port)" if error.errno == errno.EADDRINUSE else ""
         fail(f"cannot serve on {host}:{port}: {error.strerror or error}{busy}")
-    click.echo(f"Serving {context.location} on http://{host}:{port}/ (Ctrl-C to stop)", err=True)
+    workers = workers or len(os.sched_getaffinity(0))
+    bound_port = listener.getsockname()[1]
+    how = "one process" if workers == 1 else f"{workers} worker processes"
+    click.echo(f"Serving {context.location} on http://{host}:{bound_port}/ from {how} (Ctrl-C to stop)", err=True)
+    writer = start_writer_process(context.location)
     try:
-        server.run()
+        if workers == 1:
+            make_server(create_app({"INDEX": str(context.location)}), listener, threads=threads).run()
+        else:
+            WorkerProcesses(str(context.location), listener, workers=workers, threads=threads).run()
     except KeyboardInterrupt:
         pass
+    finally:
+        writer.terminate()
+        writer.join()
+
+
+@cli.group()
+def token() -> None:
+    """API tokens, for adding and removing articles over HTTP.
+
+    Only a hash of each token is kept, in the index folder.
+
+    \b
+    Example:
+        news-search token create wire-feed
+        curl -H "Authorization: Bearer TOKEN" -H "Content-Type: application/x-ndjson" \\
+             --data-binary @articles.jsonl http://127.0.0.1:8000/api/articles
+    """
+
+
+@token.command("create")
+@click.argument("name")
+@click.pass_obj
+def token_create(context: Context, name: str) -> None:
+    """Make a token called NAME and print it: the only time it is shown."""
+    IndexStore(context.location).current_generation()  # an index to belong to, or the message saying how
+    secret = TokenStore(context.location).create(name)
+    click.echo(secret)
+    click.echo(f"Token {name!r} made; keep it now, it is not shown again.", err=True)
+
+
+@token.command("list")
+@json_option
+@click.pass_obj
+def token_list(context: Context, as_json: bool) -> None:
+    """The tokens' names and when they were made (never the tokens)."""
+    records = [record.listed() for record in TokenStore(context.location).records()]
+    if as_json:
+        print_json({"tokens": records})
+        return
+    for record in records:
+        click.echo(f"{record['name']}\t{record['created']}")
+
+
+@token.command("revoke")
+@click.argument("name")
+@click.pass_obj
+def token_revoke(context: Context, name: str) -> None:
+    """Revoke the token NAME: requests with it are refused from now on."""
+    TokenStore(context.location).revoke(name)
+    click.echo(f"Token {name!r} revoked.", err=True)
 
 
 if __name__ == "__main__":

@@ -19,6 +19,7 @@ from .errors import NewsSearchError
 from .files import path_text, shown_key
 from .index.store import IndexStore
 from .index.schema import entity_lists
+from .inbox import Inbox
 from .index.writing import Batch, restore_derived_files
 from .manifest import FORMAT_VERSION, Manifest
 from .reading import FileOutcome, read_file, unchanged_on_disk
@@ -58,7 +59,8 @@ def index_paths(store: IndexStore, paths: Iterable[Path | str], *, rebuild: bool
     own copy). When the entity rules or the alias file changed since the last
     run, every article's entities are derived again, from cached mentions.
     Without `entities`, articles keep only the entities their files name, and the
-    next run with entities derives them for every article. Files named in `hold`
+    next run with entities derives them for every article. Articles posted over HTTP
+    (see `inbox`) are part of every run. Files named in `hold`
     (absolute paths; files still being written) are left as they are this time.
     Raises NewsSearchError when nothing could be done at all.
     """
@@ -73,6 +75,7 @@ def index_paths(store: IndexStore, paths: Iterable[Path | str], *, rebuild: bool
         if lock.abandoned_by:
             report.recovered = f"the previous writer ({lock.abandoned_by}) stopped without finishing"
         store.clear_debris()
+        roots = _with_posted_articles(store, roots, report, apply_inbox=not dry_run)
         fresh = rebuild or not store.exists()
         manifest = Manifest(files={}) if fresh else store.manifest()
         if not fresh and manifest.format != FORMAT_VERSION:
@@ -118,6 +121,16 @@ def index_paths(store: IndexStore, paths: Iterable[Path | str], *, rebuild: bool
                                       "it is as it was before this run") from error
             raise
     return report
+
+
+def _with_posted_articles(store: IndexStore, roots: list[Path], report: IndexReport, *,
+                           apply_inbox: bool) -> list[Path]:
+    """The roots, and first the folder of articles posted over HTTP, once the batches waiting in the
+    inbox are applied to it: every run indexes those, whatever folders it is given."""
+    inbox = Inbox(store.root)
+    if apply_inbox:
+        report.errors.extend(inbox.apply().problems)
+    return [inbox.posted, *roots] if inbox.posted.is_dir() else roots
 
 
 def _rebuild_for_lasting_ids(manifest: Manifest, roots: list[Path]) -> str:

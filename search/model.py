@@ -154,6 +154,8 @@ class IndexStats:
     last_indexed: str | None
     files: int
     location: str
+    posted_articles: int = 0  # articles that came in over HTTP and are indexed
+    inbox_batches: int = 0  # batches posted over HTTP and not yet indexed
 
     def to_dict(self) -> dict:
         return asdict(self)

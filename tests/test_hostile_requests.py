@@ -24,8 +24,8 @@ from search.index.writing import Batch
 from web import create_app
 from web.errors import SECURITY_HEADERS
 from web.requests import MAX_FILTER_VALUES
-from web.server import CLI
-from web.serving import make_server
+from web.server import CLI, running_server
+from web.serving import listening_socket, make_server
 
 from .conftest import oil_stories, write_jsonl
 
@@ -154,27 +154,45 @@ def test_serve_on_a_busy_port_says_so(index_root):
     assert "Serving" not in result.stderr and "Traceback" not in result.stderr
 
 
-@pytest.mark.parametrize("request_bytes, status", [
-    (b"NOT A REQUEST LINE\r\n\r\n", "400"),
-    (b"GET / HTTP/1.1\r\nHost: x\r\nX: " + b"a" * 3000 + b"\r\n\r\n", "431"),
-])
-def test_the_servers_own_refusals_carry_the_security_headers(index_root, request_bytes, status):
-    server = make_server(create_app({"INDEX": str(index_root)}), host="127.0.0.1", port=0, threads=1)
+def _refused_requests(header_bytes: int) -> list[tuple[bytes, str]]:
+    """A request that is no request, and one whose header is over `header_bytes` long."""
+    return [(b"NOT A REQUEST LINE\r\n\r\n", "400"),
+            (b"GET / HTTP/1.1\r\nHost: x\r\nX: " + b"a" * header_bytes + b"\r\n\r\n", "431")]
+
+
+def _answer_to(address: tuple[str, int], request_bytes: bytes) -> str:
+    with socket.create_connection(address, timeout=10) as connection:
+        connection.sendall(request_bytes)
+        answer = b""
+        while chunk := connection.recv(65536):
+            answer += chunk
+    return answer.split(b"\r\n\r\n", 1)[0].decode()
+
+
+def _assert_refused_securely(head: str, status: str) -> None:
+    assert head.split()[1] == status
+    for name, value in SECURITY_HEADERS.items():
+        assert f"{name}: {value}" in head
+
+
+@pytest.mark.parametrize("request_bytes, status", _refused_requests(3000))
+def test_the_one_process_servers_own_refusals_carry_the_security_headers(index_root, request_bytes, status):
+    server = make_server(create_app({"INDEX": str(index_root)}), listening_socket("127.0.0.1", 0), threads=1)
     server.adj.max_request_header_size = 2000  # so that the whole request is read before the answer
     serving = threading.Thread(target=server.run, daemon=True)
     serving.start()
     try:
-        with socket.create_connection(server.socket.getsockname(), timeout=10) as connection:
-            connection.sendall(request_bytes)
-            answer = b""
-            while chunk := connection.recv(65536):
-                answer += chunk
+        head = _answer_to(server.socket.getsockname(), request_bytes)
     finally:
         server.close()
-    head = answer.split(b"\r\n\r\n", 1)[0].decode()
-    assert head.split()[1] == status
-    for name, value in SECURITY_HEADERS.items():
-        assert f"{name}: {value}" in head
+    _assert_refused_securely(head, status)
+
+
+def test_the_worker_processes_own_refusals_carry_the_security_headers(index_root):
+    with running_server(index_root, workers=2) as base:
+        address = ("127.0.0.1", int(base.rsplit(":", 1)[1]))
+        for request_bytes, status in _refused_requests(9000):  # gunicorn's limit: 8190 bytes a header
+            _assert_refused_securely(_answer_to(address, request_bytes), status)
 
 
 def test_pattern_expansion_checks_the_time_as_it_walks_the_terms(tmp_path):

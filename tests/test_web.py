@@ -94,8 +94,8 @@ def test_api_matches_the_contract(client):
 def test_openapi_describes_every_api_route_and_validates_a_real_response(client):
     jsonschema = pytest.importorskip("jsonschema")
     spec = client.get("/api/openapi.json").get_json()
-    assert set(spec["paths"]) == {"/api/search", "/api/articles/{id}", "/api/articles/{id}/related", "/api/export",
-                                  "/api/stats"}
+    assert set(spec["paths"]) == {"/api/search", "/api/articles", "/api/articles/{id}", "/api/articles/{id}/related",
+                                  "/api/export", "/api/stats"}
     for path, schema in (("/api/search?q=korea", "SearchResult"), ("/api/stats", "Stats"),
                          ("/api/articles/evil-entities", "Article"), ("/api/search?page=0", "Error"),
                          ("/api/articles/evil-entities/related", "Related"),
@@ -135,9 +135,12 @@ def test_unknown_things_are_404s(client):
     assert client.get("/api/nothing").get_json()["error"]
 
 
-def test_no_write_endpoints(client):
+def test_writes_are_only_the_token_guarded_article_endpoints(client):
     assert client.post("/api/search").status_code == 405
-    assert client.delete("/api/articles/x").status_code == 405
+    assert client.put("/api/articles/x").status_code == 405
+    assert "DELETE" in client.put("/api/articles/x").headers["Allow"]
+    assert client.delete("/api/articles/x").status_code == 401
+    assert client.post("/api/articles", json={"title": "t", "body": "b"}).status_code == 401
 
 
 def test_a_missing_index_is_a_503_not_a_500(tmp_path):

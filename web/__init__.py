@@ -1,7 +1,8 @@
 """The web front end: search pages and a JSON API over the `search` library.
 
-`create_app(config)` builds the Flask application: `pages` (HTML), `api` (JSON and
-exports), `feeds` (Atom), `errors` (one handler for all, and the security headers). Each server thread
+`create_app(config)` builds the Flask application: `pages` (HTML), `api` (JSON, exports, and
+articles added over HTTP with a token: `auth`), `feeds` (Atom), `errors` (one handler for all, and
+the security headers). Each server thread
 keeps its own searcher, reopened when the index changes, so new articles show
 up without a restart.
 """
@@ -12,6 +13,8 @@ from flask.json.provider import DefaultJSONProvider
 
 from search import NewsIndex
 from search.config import index_dir
+from search.inbox import MAX_POST_BYTES, Inbox
+from search.tokens import TokenStore
 
 from . import api, errors, feeds, pages
 from .requests import API_MAX_PER_PAGE
@@ -35,7 +38,10 @@ def create_app(config: dict | None = None) -> Flask:
     app.config.from_mapping(INDEX=str(index_dir()), MAX_PER_PAGE=API_MAX_PER_PAGE)
     if config:
         app.config.from_mapping(config)
+    app.config.setdefault("MAX_CONTENT_LENGTH", MAX_POST_BYTES)
     app.extensions["news_index"] = NewsIndex(app.config["INDEX"])
+    app.extensions["inbox"] = Inbox(app.config["INDEX"])
+    app.extensions["tokens"] = TokenStore(app.config["INDEX"])
     app.register_blueprint(pages.blueprint)
     app.register_blueprint(api.blueprint)
     app.register_blueprint(feeds.blueprint)

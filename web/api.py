@@ -1,12 +1,14 @@
 """The JSON API: the same objects as `news-search … --json`, and exports (`news-search export`)."""
 from __future__ import annotations
 
-from flask import Blueprint, Response, abort, jsonify, request
+from flask import Blueprint, Response, abort, current_app, jsonify, request
 
 from search import QuerySyntaxError
 from search.export import EXPORT_FORMATS, exported_lines
+from search.inbox import MAX_POST_BYTES, MAX_POSTED_ARTICLES, ArticlesRefusedError, Inbox, parse_articles
 from search.model import MAX_RELATED
 
+from .auth import require_token
 from .openapi import SPEC
 from .requests import flag_parameter, integer_parameter, news_index, search_request
 
@@ -41,6 +43,37 @@ def article(article_id: str):
     if found is None:
         abort(404, f"no article with id {article_id!r}")
     return jsonify(found.to_dict())
+
+
+@blueprint.post("/articles")
+def add_articles():
+    """Articles to add or replace: one JSON object, or JSON Lines (`application/x-ndjson`). 202 once they
+    are safely on disk; the server's writer indexes them within seconds."""
+    require_token()
+    if (request.content_length or 0) > MAX_POST_BYTES:
+        abort(413, f"the request holds {request.content_length:,} bytes; send at most {MAX_POST_BYTES:,} bytes "
+                   f"and {MAX_POSTED_ARTICLES:,} articles in one request")
+    try:
+        text = request.get_data(cache=False).decode("utf-8")
+    except UnicodeDecodeError as error:
+        raise ArticlesRefusedError(f"the request body is not UTF-8 text (byte {error.start})") from None
+    articles = parse_articles(text.lstrip("\ufeff"), lines=request.mimetype == "application/x-ndjson")
+    _inbox().accept(articles)
+    return jsonify(accepted=len(articles), ids=[article.id for article in articles]), 202
+
+
+@blueprint.delete("/articles/<article_id>")
+def remove_article(article_id: str):
+    """Remove an article that came in over HTTP (202; removed from searches within seconds)."""
+    require_token()
+    indexed = news_index().article(article_id)
+    if not _inbox().withdraw(article_id, indexed.path if indexed else None):
+        abort(404, f"no article added over HTTP has the id {article_id[:40]!r}")
+    return jsonify(deleted=article_id), 202
+
+
+def _inbox() -> Inbox:
+    return current_app.extensions["inbox"]
 
 
 @blueprint.get("/articles/<article_id>/related")

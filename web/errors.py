@@ -5,6 +5,7 @@ from flask import Flask, current_app, jsonify, render_template, request
 from werkzeug.exceptions import HTTPException
 
 from search import IndexMissingError, NewsSearchError, QuerySyntaxError
+from search.inbox import ArticlesRefusedError, TooManyArticlesError
 
 CONTENT_SECURITY_POLICY = ("default-src 'none'; style-src 'self'; img-src 'self' data:; form-action 'self'; "
                            "base-uri 'none'; frame-ancestors 'none'")
@@ -18,12 +19,25 @@ SECURITY_HEADERS = {
 
 def init_app(app: Flask) -> None:
     app.register_error_handler(QuerySyntaxError, lambda error: _respond(400, str(error)))
+    app.register_error_handler(ArticlesRefusedError, lambda error: _respond(400, str(error)))
+    app.register_error_handler(TooManyArticlesError, lambda error: _respond(413, str(error)))
     app.register_error_handler(IndexMissingError,
                                lambda error: _respond(503, "the search index has not been built yet"))
     app.register_error_handler(NewsSearchError, _index_unavailable)
-    app.register_error_handler(HTTPException, lambda error: _respond(error.code or 500, error.description))
+    app.register_error_handler(HTTPException, _http_error)
     app.register_error_handler(Exception, _unexpected)
     app.after_request(_security_headers)
+
+
+def _http_error(error: HTTPException):
+    """Flask's own refusals (404, 405, 413, 401…) in our form, keeping the headers they need (`Allow`,
+    `WWW-Authenticate`)."""
+    response, status = _respond(error.code or 500, error.description)
+    response = current_app.make_response((response, status))
+    for name, value in error.get_headers():
+        if name.lower() != "content-type":
+            response.headers[name] = value
+    return response
 
 
 def _index_unavailable(error: NewsSearchError):

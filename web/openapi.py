@@ -32,18 +32,27 @@ _ARTICLE_FIELDS = {
     "distributor": {"type": ["string", "null"]}, "url": {"type": ["string", "null"]}, "path": {"type": "string"},
     "people": _STRINGS, "orgs": _STRINGS, "places": _STRINGS,
 }
-_ERROR = {"description": "A bad parameter or query, or an unknown article",
-          "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}
+_ID = {"name": "id", "in": "path", "required": True, "schema": {"type": "string"}}
 
 
-def _json(schema: str) -> dict:
-    return {"description": "OK", "content": {"application/json": {"schema": {"$ref": f"#/components/schemas/{schema}"}}}}
+def _error(description: str) -> dict:
+    return {"description": description,
+            "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}
+
+
+_ERROR = _error("A bad parameter or query, or an unknown article")
+
+
+def _json(schema: str, description: str = "OK") -> dict:
+    return {"description": description,
+            "content": {"application/json": {"schema": {"$ref": f"#/components/schemas/{schema}"}}}}
 
 
 SPEC = {
     "openapi": "3.1.0",
     "info": {"title": "news-search", "version": "1",
-             "description": "Full-text, faceted search over news articles, with exports. Read only."},
+             "description": "Full-text, faceted search over news articles, with exports. Articles can be added "
+                            "and removed with an API token (`news-search token create NAME`); all else is read only."},
     "paths": {
         "/api/search": {"get": {
             "summary": "Search articles, with exact facet counts over all matches",
@@ -61,14 +70,31 @@ SPEC = {
             ],
             "responses": {"200": _json("SearchResult"), "400": _ERROR, "503": _ERROR},
         }},
+        "/api/articles": {"post": {
+            "summary": "Add or replace articles: one JSON object, or JSON Lines (at most 1,000 articles, 10 MB). "
+                       "202 once they are on disk; searchable within seconds. The same id replaces an article.",
+            "security": [{"token": []}],
+            "requestBody": {"required": True, "content": {
+                "application/json": {"schema": {"$ref": "#/components/schemas/NewArticle"}},
+                "application/x-ndjson": {"schema": {"type": "string", "description": "One NewArticle per line."}}}},
+            "responses": {"202": _json("Accepted", "Accepted"),
+                          "400": _error("A bad line (named), or a missing title or body: nothing is kept"),
+                          "401": _error("No valid token"), "413": _error("Over 10 MB or 1,000 articles")},
+        }},
         "/api/articles/{id}": {"get": {
             "summary": "One article with its full text",
-            "parameters": [{"name": "id", "in": "path", "required": True, "schema": {"type": "string"}}],
+            "parameters": [_ID],
             "responses": {"200": _json("Article"), "404": _ERROR, "503": _ERROR},
+        }, "delete": {
+            "summary": "Remove an article that was added over HTTP (202; gone from searches within seconds)",
+            "security": [{"token": []}],
+            "parameters": [_ID],
+            "responses": {"202": {"description": "Accepted: `{\"deleted\": id}`"}, "401": _error("No valid token"),
+                          "404": _error("No article added over HTTP has this id")},
         }},
         "/api/articles/{id}/related": {"get": {
             "summary": "The articles most about the same story or subject, best first; never the article or its copies",
-            "parameters": [{"name": "id", "in": "path", "required": True, "schema": {"type": "string"}},
+            "parameters": [_ID,
                            _parameter("limit", "How many.", {"type": "integer", "minimum": 1, "maximum": 50,
                                                              "default": 5})],
             "responses": {"200": _json("Related"), "400": _ERROR, "404": _ERROR, "503": _ERROR},
@@ -119,6 +145,17 @@ SPEC = {
             "articles": {"type": "integer"}, "first_date": {"type": ["string", "null"]},
             "last_date": {"type": ["string", "null"]}, "sources": {"type": "integer"},
             "index_bytes": {"type": "integer"}, "last_indexed": {"type": ["string", "null"]},
-            "files": {"type": "integer"}}},
-    }},
+            "files": {"type": "integer"},
+            "posted_articles": {"type": "integer", "description": "Indexed articles that came in over HTTP."},
+            "inbox_batches": {"type": "integer", "description": "Batches posted and not yet indexed."}}},
+        "NewArticle": {"type": "object", "required": ["title", "body"], "properties": {
+            "id": {"type": "string", "description": "Names the article: posting it again replaces it. Default: "
+                                                    "the url, else a new id."},
+            "title": {"type": "string"}, "body": {"type": "string", "description": "Paragraphs: blank-line separated."},
+            "date": {"type": "string", "description": "YYYY-MM-DD or an ISO 8601 timestamp."},
+            "source": {"type": "string"}, "distributor": {"type": "string"}, "url": {"type": "string"}}},
+        "Accepted": {"type": "object", "required": ["accepted", "ids"], "properties": {
+            "accepted": {"type": "integer"}, "ids": {**_STRINGS, "description": "The articles' ids, in order."}}},
+    }, "securitySchemes": {"token": {"type": "http", "scheme": "bearer",
+                                     "description": "A token made by `news-search token create NAME`."}}},
 }

@@ -1,6 +1,8 @@
 """Running `news-search serve` in a child process, for benchmarks, screenshots and tests."""
 from __future__ import annotations
 
+import os
+import signal
 import socket
 import subprocess
 import sys
@@ -19,24 +21,42 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
-@contextmanager
-def running_server(index: Path | str, *, start_timeout: float = 30.0) -> Iterator[str]:
-    """The base URL of a server on 127.0.0.1 over `index`, stopped when the block ends."""
+def start_server(index: Path | str, *, workers: int = 1, start_timeout: float = 30.0) -> tuple[subprocess.Popen, str]:
+    """`news-search serve` over `index` on a free port of 127.0.0.1, once it answers: its process (the
+    leader of a process group of its own) and base URL."""
     port = free_port()
-    process = subprocess.Popen([sys.executable, str(CLI), "--index", str(index), "serve", "--port", str(port)],
-                               stderr=subprocess.DEVNULL)
+    process = subprocess.Popen([sys.executable, str(CLI), "--index", str(index), "serve", "--port", str(port),
+                                "--workers", str(workers)], stderr=subprocess.DEVNULL, start_new_session=True)
     base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + start_timeout
+    while True:
+        try:
+            urllib.request.urlopen(f"{base}/api/stats", timeout=5).close()
+            return process, base
+        except OSError:
+            if process.poll() is not None or time.monotonic() > deadline:
+                stop_server(process)
+                raise RuntimeError(f"news-search serve did not start on {base}") from None
+            time.sleep(0.2)
+
+
+def stop_server(process: subprocess.Popen) -> None:
+    """Stop the server and every process it started."""
+    process.terminate()
     try:
-        deadline = time.monotonic() + start_timeout
-        while True:
-            try:
-                urllib.request.urlopen(f"{base}/api/stats", timeout=5).close()
-                break
-            except OSError:
-                if process.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError(f"news-search serve did not start on {base}") from None
-                time.sleep(0.2)
+        process.wait(timeout=20)
+    finally:
+        try:
+            os.killpg(process.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+
+
+@contextmanager
+def running_server(index: Path | str, *, workers: int = 1, start_timeout: float = 30.0) -> Iterator[str]:
+    """The base URL of a server over `index` (see start_server), stopped when the block ends."""
+    process, base = start_server(index, workers=workers, start_timeout=start_timeout)
+    try:
         yield base
     finally:
-        process.terminate()
-        process.wait(timeout=10)
+        stop_server(process)

@@ -17,6 +17,7 @@ from ..article import Article
 from ..config import TIME_LIMIT_ENV, search_time_limit
 from ..dates import day_number, from_day_number
 from ..errors import NewsSearchError, QuerySyntaxError, SearchTooSlowError
+from ..inbox import Inbox
 from ..model import Export, Hit, IndexStats, RelatedArticles, SearchRequest, SearchResult
 from .columns import Columns
 from .copy_groups import CopyGroups
@@ -229,6 +230,7 @@ class IndexSearcher:
         days = days[days > 0].tolist()
         sources = int(np.count_nonzero(self.columns.facet("source").counts(live)))
         manifest = self.store.manifest(self.generation)
+        inbox = Inbox(self.store.root)
         return IndexStats(
             articles=len(live),
             first_date=from_day_number(min(days)).isoformat() if days else None,
@@ -238,6 +240,8 @@ class IndexSearcher:
             last_indexed=manifest.last_indexed,
             files=len(manifest.files),
             location=str(self.store.root),
+            posted_articles=inbox.indexed_articles(manifest),
+            inbox_batches=len(inbox.waiting()),
         )
 
     def _matches(self, whoosh_query: wq.Query, deadline: float) -> Matches:

@@ -1,0 +1,101 @@
+"""The one writer of articles posted over HTTP: it indexes the inbox whenever batches wait in it.
+
+`serve` runs it in a process of its own beside the web workers, so that finding entities never
+holds up a search. It takes the index's write lock like `index` and `watch`; while another writer
+holds it, the batches wait (they are on disk) and the next look tries again.
+"""
+from __future__ import annotations
+
+import logging
+import multiprocessing
+import os
+import signal
+import threading
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from .entities import KeepEntities
+from .entities.model import load_model
+from .errors import NewsSearchError
+from .inbox import Inbox
+from .index.store import IndexStore
+from .indexer import index_paths
+from .processes import start_worker
+from .report import IndexReport
+from .watching import WatchBatch
+
+LOOK_EVERY = 0.25  # seconds between looks at the inbox
+LOCK_WAIT = 1.0  # seconds one look waits for another writer; then the next look tries again
+
+log = logging.getLogger("news_search.inbox")
+
+
+class InboxWriter:
+    """Indexes the inbox of `store` whenever batches wait in it, until `stop` is set."""
+
+    def __init__(self, store: IndexStore, *, on_batch: Callable[[WatchBatch], None] = lambda batch: None) -> None:
+        self.store = store
+        self.inbox = Inbox(store.root)
+        self.on_batch = on_batch
+        self.stop = threading.Event()
+
+    def run(self) -> None:
+        while not self.stop.is_set():
+            if self.inbox.waiting():
+                self.tick()
+            self.stop.wait(LOOK_EVERY)
+
+    def tick(self) -> WatchBatch:
+        """One index run over the inbox; what stopped it (a busy lock, a full disk) is in the batch."""
+        started = time.monotonic()
+        try:
+            report, error = index_paths(self.store, [], entities=self.with_entities(), lock_timeout=LOCK_WAIT), None
+        except NewsSearchError as problem:
+            report, error = IndexReport(), str(problem)
+        batch = WatchBatch(report, time.monotonic() - started, 0, error)
+        self.on_batch(batch)
+        return batch
+
+    def with_entities(self) -> bool:
+        """Whether posted articles get their entities: as the index's other articles did."""
+        return self.store.manifest().entities != KeepEntities.fingerprint
+
+
+def start_writer_process(root: Path | str) -> multiprocessing.Process:
+    """The writer, started in a process that ends with the one calling this."""
+    process = multiprocessing.get_context("spawn").Process(
+        target=_write_inbox, args=(str(root), os.getpid()), name="news-search inbox writer", daemon=True)
+    process.start()
+    return process
+
+
+def _write_inbox(root: str, parent: int) -> None:
+    start_worker(parent)
+    logging.basicConfig(format="%(asctime)s %(message)s", datefmt="%Y-%m-%d %H:%M:%S", level=logging.INFO)
+    writer = InboxWriter(IndexStore(root), on_batch=_log_batch())
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C reaches the server, which stops this process
+    signal.signal(signal.SIGTERM, lambda *_: writer.stop.set())  # a batch being written is finished first
+    try:
+        if writer.with_entities():
+            load_model()  # now, so that the first article posted is not the one that waits for it
+    except NewsSearchError:
+        pass  # the first look reports what is wrong with the index
+    writer.run()
+
+
+def _log_batch() -> Callable[[WatchBatch], None]:
+    """Log each batch, and a refusal (the lock held by another writer) once until it changes."""
+    last_error: list[str | None] = [None]
+
+    def log_batch(batch: WatchBatch) -> None:
+        if batch.error:
+            if batch.error != last_error[0]:
+                log.warning("posted articles wait: %s", batch.error)
+        else:
+            log.info("posted articles: %s (%.1f s)", batch.report.summary(), batch.seconds)
+            for problem in batch.report.errors:
+                log.warning("  %s", problem)
+        last_error[0] = batch.error
+
+    return log_batch

@@ -1,0 +1,234 @@
+"""Articles added and removed over HTTP: tokens, every refusal, the inbox, its writer, and a crash."""
+from __future__ import annotations
+
+import json
+import os
+import signal
+import stat
+import time
+import urllib.error
+import urllib.request
+
+import jsonschema
+import pytest
+
+from cli import cli
+from search import IndexStore, NewsIndex, SearchRequest, index_paths
+from search.inbox import MAX_POST_BYTES, Inbox, parse_articles
+from search.tokens import TokenStore
+from web import create_app
+from web.openapi import SPEC
+from web.server import running_server, start_server, stop_server
+
+from .conftest import SEEDS
+
+WOMBAT = {"id": "wire-1", "title": "Wombat count rises in Canberra",
+          "body": "Rangers in Canberra counted more wombats this spring, the Australian Capital Territory said."}
+QUOKKA = {"id": "wire-2", "title": "Quokka seen in Perth", "date": "2024-03-02", "source": "Wire X",
+          "body": "A quokka was seen near Perth on Saturday, far from Rottnest Island."}
+
+
+@pytest.fixture
+def index_root(tmp_path):
+    store = IndexStore(tmp_path / "index")
+    index_paths(store, [SEEDS], entities=False)
+    return store.root
+
+
+@pytest.fixture
+def secret(index_root):
+    return TokenStore(index_root).create("wire")
+
+
+@pytest.fixture
+def client(index_root):
+    return create_app({"INDEX": str(index_root), "TESTING": True}).test_client()
+
+
+def _post(client, secret, body, content_type="application/x-ndjson"):
+    data = body if isinstance(body, (str, bytes)) else "".join(json.dumps(record) + "\n" for record in body)
+    headers = {"Authorization": f"Bearer {secret}"} if secret else {}
+    return client.post("/api/articles", data=data, headers=headers, content_type=content_type)
+
+
+def _found(root, query: str) -> list:
+    index = NewsIndex(root)
+    try:
+        return index.search(SearchRequest.from_text(query=query)).hits
+    finally:
+        index.close()
+
+
+def test_a_token_is_printed_once_and_only_its_hash_is_kept(runner, index_root):
+    made = runner.invoke(cli, ["--index", str(index_root), "token", "create", "wire-feed"])
+    assert made.exit_code == 0, made.output
+    secret = made.stdout.strip()
+    assert secret.startswith("nst_") and len(secret) > 40
+    kept = (index_root / "tokens.json").read_text()
+    assert secret not in kept and "wire-feed" in kept
+    assert stat.S_IMODE((index_root / "tokens.json").stat().st_mode) == 0o600
+    listed = runner.invoke(cli, ["--index", str(index_root), "token", "list", "--json"])
+    assert json.loads(listed.stdout)["tokens"][0]["name"] == "wire-feed"
+    assert "sha256" not in listed.stdout and secret not in listed.stdout
+    assert TokenStore(index_root).name_of(secret) == "wire-feed"
+    assert TokenStore(index_root).name_of(secret + "x") is None
+
+
+@pytest.mark.parametrize("arguments, message", [
+    (["create", "has space"], "use 1 to 64 letters"),
+    (["create", "wire"], "there is already a token named 'wire'"),
+    (["revoke", "nobody"], "there is no token named 'nobody'"),
+])
+def test_token_commands_refuse_by_name(runner, index_root, secret, arguments, message):
+    result = runner.invoke(cli, ["--index", str(index_root), "token", *arguments])
+    assert result.exit_code == 1
+    assert message in result.stderr
+
+
+def test_a_token_needs_an_index(runner, tmp_path):
+    result = runner.invoke(cli, ["--index", str(tmp_path / "none"), "token", "create", "wire"])
+    assert result.exit_code == 1 and "there is no index at" in result.stderr
+    assert not (tmp_path / "none").exists()
+
+
+def test_every_refusal_has_its_status_and_keeps_nothing(client, index_root, secret):
+    lines = [WOMBAT, QUOKKA]
+    answers = {
+        "no token": _post(client, None, lines),
+        "wrong token": _post(client, secret[:-2] + "xx", lines),
+        "not a bearer": client.post("/api/articles", data="{}", headers={"Authorization": f"Basic {secret}"}),
+        "too large": _post(client, secret, b"x" * (MAX_POST_BYTES + 1)),
+        "too many": _post(client, secret, [dict(WOMBAT, id=str(n)) for n in range(1001)]),
+        "bad JSON": _post(client, secret, json.dumps(WOMBAT) + "\n\n{not json}\n"),
+        "no title": _post(client, secret, [WOMBAT, {"body": "Text without a title."}]),
+        "no body": _post(client, secret, [WOMBAT, QUOKKA, {"title": "A title alone"}]),
+        "bad date": _post(client, secret, [dict(WOMBAT, date="the day after")]),
+        "same id twice": _post(client, secret, [WOMBAT, QUOKKA, WOMBAT]),
+        "not UTF-8": _post(client, secret, b'{"title": "\xff", "body": "x"}', "application/json"),
+        "an array": _post(client, secret, json.dumps(lines), "application/json"),
+    }
+    statuses = {name: answer.status_code for name, answer in answers.items()}
+    assert statuses == {"no token": 401, "wrong token": 401, "not a bearer": 401, "too large": 413, "too many": 413,
+                        "bad JSON": 400, "no title": 400, "no body": 400, "bad date": 400, "same id twice": 400,
+                        "not UTF-8": 400, "an array": 400}
+    errors = {name: answer.get_json()["error"] for name, answer in answers.items()}
+    assert errors["bad JSON"].startswith("line 3: invalid JSON")
+    assert errors["no title"].startswith("line 2: no title")
+    assert errors["no body"].startswith("line 3: no article text")
+    assert errors["same id twice"].startswith("line 3: duplicate entry 'wire-1'")
+    assert answers["no token"].headers["WWW-Authenticate"].startswith("Bearer")
+    TokenStore(index_root).revoke("wire")
+    assert _post(client, secret, lines).status_code == 401
+    assert Inbox(index_root).waiting() == []
+    for answer in answers.values():
+        assert "Set-Cookie" not in answer.headers
+        assert not any(name.startswith("Access-Control-") for name in answer.headers.keys())
+        assert secret not in answer.get_data(as_text=True)
+
+
+def test_posted_articles_are_indexed_with_entities_replaced_and_removed(client, index_root, secret):
+    store = IndexStore(index_root)
+    index_paths(store, [SEEDS])  # an index with entities: posted articles get theirs too
+    answer = _post(client, secret, [WOMBAT, QUOKKA])
+    assert answer.status_code == 202
+    jsonschema.validate(answer.get_json(), {"$ref": "#/components/schemas/Accepted", "components": SPEC["components"]})
+    ids = answer.get_json()["ids"]
+    assert answer.get_json()["accepted"] == 2 and len(set(ids)) == 2
+    index_paths(store, [SEEDS])
+    [wombat] = _found(index_root, "wombat")
+    assert wombat.id == ids[0] and "Canberra" in wombat.places
+    assert NewsIndex(index_root).stats().posted_articles == 2
+
+    replaced = _post(client, secret, json.dumps(dict(WOMBAT, title="Wombat count falls")), "application/json")
+    assert replaced.status_code == 202 and replaced.get_json()["ids"] == [ids[0]]
+    index_paths(store, [SEEDS])
+    assert [hit.title for hit in _found(index_root, "wombat")] == ["Wombat count falls"]
+
+    seed_id = _found(index_root, "Korea")[0].id
+    headers = {"Authorization": f"Bearer {secret}"}
+    assert client.delete(f"/api/articles/{seed_id}", headers=headers).status_code == 404
+    assert client.delete(f"/api/articles/{ids[0]}").status_code == 401
+    assert client.delete(f"/api/articles/{ids[0]}", headers=headers).status_code == 202
+    index_paths(store, [SEEDS])
+    assert _found(index_root, "wombat") == [] and len(_found(index_root, "Korea")) == 1
+    assert client.delete(f"/api/articles/{ids[0]}", headers=headers).status_code == 404
+
+
+def test_an_article_removed_while_it_waits_in_the_inbox_never_shows(client, index_root, secret):
+    [article_id] = _post(client, secret, [WOMBAT]).get_json()["ids"]
+    removal = client.delete(f"/api/articles/{article_id}", headers={"Authorization": f"Bearer {secret}"})
+    assert removal.status_code == 202
+    index_paths(IndexStore(index_root), [SEEDS], entities=False)
+    assert _found(index_root, "wombat") == []
+
+
+def test_any_index_run_takes_in_the_inbox_and_a_rebuild_keeps_posted_articles(client, runner, index_root, secret):
+    _post(client, secret, [WOMBAT])
+    assert NewsIndex(index_root).stats().inbox_batches == 1
+    result = runner.invoke(cli, ["--index", str(index_root), "index", str(SEEDS), "--no-entities", "-q"])
+    assert result.exit_code == 0, result.output
+    assert len(_found(index_root, "wombat")) == 1
+    result = runner.invoke(cli, ["--index", str(index_root), "index", str(SEEDS), "--rebuild", "--no-entities", "-q"])
+    assert result.exit_code == 0, result.output
+    assert len(_found(index_root, "wombat")) == 1
+    figures = json.loads(runner.invoke(cli, ["--index", str(index_root), "stats", "--json"]).stdout)
+    assert (figures["posted_articles"], figures["inbox_batches"]) == (1, 0)
+
+
+def test_an_unreadable_inbox_batch_is_set_aside_and_named(index_root):
+    inbox = Inbox(index_root)
+    inbox.accept(parse_articles(json.dumps(WOMBAT), lines=False))
+    (inbox.folder / "00000000000000000001-1-bad.jsonl").write_text("{torn")
+    report = index_paths(IndexStore(index_root), [SEEDS], entities=False)
+    assert [error.message.split(" (")[0] for error in report.errors] == ["an inbox batch that cannot be read"]
+    assert (inbox.folder / "00000000000000000001-1-bad.unreadable").exists()
+    assert len(_found(index_root, "wombat")) == 1
+
+
+def _post_over_http(base: str, secret: str, record: dict) -> dict:
+    request = urllib.request.Request(f"{base}/api/articles", data=json.dumps(record).encode(), method="POST",
+                                     headers={"Authorization": f"Bearer {secret}", "Content-Type": "application/json"})
+    with urllib.request.urlopen(request, timeout=30) as answer:
+        assert answer.status == 202
+        return json.load(answer)
+
+
+def _total_within(base: str, query: str, expected: int, seconds: float) -> int:
+    deadline = time.monotonic() + seconds
+    while True:
+        with urllib.request.urlopen(f"{base}/api/search?q={query}", timeout=30) as answer:
+            total = json.load(answer)["total"]
+        if total == expected or time.monotonic() > deadline:
+            return total
+        time.sleep(0.2)
+
+
+def test_an_accepted_article_survives_a_kill_of_the_server(index_root, secret):
+    process, base = start_server(index_root, workers=2)
+    try:
+        _post_over_http(base, secret, WOMBAT)
+        os.kill(process.pid, signal.SIGKILL)  # right after the 202: the writer may not have begun
+        process.wait(timeout=10)
+    finally:
+        stop_server(process)
+    with running_server(index_root, workers=2) as base:
+        assert _total_within(base, "wombat", 1, seconds=30) == 1
+
+
+def test_a_busy_write_lock_delays_posted_articles_and_loses_none(index_root, secret):
+    with running_server(index_root) as base:
+        with IndexStore(index_root).write_lock():
+            _post_over_http(base, secret, QUOKKA)
+            assert _total_within(base, "quokka", 1, seconds=2) == 0
+            with urllib.request.urlopen(f"{base}/api/stats", timeout=30) as answer:
+                assert json.load(answer)["inbox_batches"] == 1
+        assert _total_within(base, "quokka", 1, seconds=30) == 1
+
+
+def test_the_server_refuses_writes_without_a_token(index_root):
+    with running_server(index_root, workers=2) as base:
+        request = urllib.request.Request(f"{base}/api/articles", data=json.dumps(WOMBAT).encode(), method="POST",
+                                         headers={"Content-Type": "application/json"})
+        with pytest.raises(urllib.error.HTTPError) as refused:
+            urllib.request.urlopen(request, timeout=30)
+        assert refused.value.code == 401
