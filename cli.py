@@ -445,8 +445,10 @@ def stats(context: Context, as_json: bool) -> None:
     if as_json:
         print_json(figures.to_dict())
         return
-    for name, value in figures.to_dict().items():
-        click.echo(f"{name.replace('_', ' '):>13}: {value if value is not None else '-'}")
+    shown = figures.to_dict()
+    width = max(map(len, shown))
+    for name, value in shown.items():
+        click.echo(f"{name.replace('_', ' '):>{width}}: {value if value is not None else '-'}")
 
 
 @cli.command()
@@ -469,7 +471,7 @@ def serve(context: Context, host: str, port: int, workers: int | None, threads: 
     Example:
         news-search serve --port 8080 --workers 4
     """
-    from search.inbox_writer import start_writer_process
+    from search.inbox_writer import writer_process
     from web import create_app
     from web.serving import WorkerProcesses, listening_socket, make_server
 
@@ -483,17 +485,14 @@ def serve(context: Context, host: str, port: int, workers: int | None, threads: 
     bound_port = listener.getsockname()[1]
     how = "one process" if workers == 1 else f"{workers} worker processes"
     click.echo(f"Serving {context.location} on http://{host}:{bound_port}/ from {how} (Ctrl-C to stop)", err=True)
-    writer = start_writer_process(context.location)
-    try:
-        if workers == 1:
-            make_server(create_app({"INDEX": str(context.location)}), listener, threads=threads).run()
-        else:
-            WorkerProcesses(str(context.location), listener, workers=workers, threads=threads).run()
-    except KeyboardInterrupt:
-        pass
-    finally:
-        writer.terminate()
-        writer.join()
+    with writer_process(context.location):
+        try:
+            if workers == 1:
+                make_server(create_app({"INDEX": str(context.location)}), listener, threads=threads).run()
+            else:
+                WorkerProcesses(str(context.location), listener, workers=workers, threads=threads).run()
+        except KeyboardInterrupt:
+            pass
 
 
 @cli.group()

@@ -7,12 +7,14 @@ holds it, the batches wait (they are on disk) and the next look tries again.
 from __future__ import annotations
 
 import logging
-import multiprocessing
 import os
 import signal
+import subprocess
+import sys
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from .entities import KeepEntities
@@ -27,6 +29,7 @@ from .watching import WatchBatch
 
 LOOK_EVERY = 0.25  # seconds between looks at the inbox
 LOCK_WAIT = 1.0  # seconds one look waits for another writer; then the next look tries again
+RETRY_AFTER = 10.0  # seconds before trying again after an unexpected error
 
 log = logging.getLogger("news_search.inbox")
 
@@ -42,8 +45,12 @@ class InboxWriter:
 
     def run(self) -> None:
         while not self.stop.is_set():
-            if self.inbox.waiting():
-                self.tick()
+            try:
+                if self.inbox.waiting():
+                    self.tick()
+            except Exception:  # a bug must not end the only writer: the batches stay, and it tries again
+                log.exception("posted articles could not be indexed; trying again in %s s", RETRY_AFTER)
+                self.stop.wait(RETRY_AFTER)
             self.stop.wait(LOOK_EVERY)
 
     def tick(self) -> WatchBatch:
@@ -62,12 +69,21 @@ class InboxWriter:
         return self.store.manifest().entities != KeepEntities.fingerprint
 
 
-def start_writer_process(root: Path | str) -> multiprocessing.Process:
-    """The writer, started in a process that ends with the one calling this."""
-    process = multiprocessing.get_context("spawn").Process(
-        target=_write_inbox, args=(str(root), os.getpid()), name="news-search inbox writer", daemon=True)
-    process.start()
-    return process
+@contextmanager
+def writer_process(root: Path | str) -> Iterator[subprocess.Popen]:
+    """The writer, in a process of its own while the block runs; it also ends when this process dies.
+
+    Only this process stops it: a web worker forked inside the block leaves through the same block
+    when it exits, and must not take the writer with it.
+    """
+    owner = os.getpid()
+    process = subprocess.Popen([sys.executable, "-m", __name__, str(root), str(owner)])
+    try:
+        yield process
+    finally:
+        if os.getpid() == owner:
+            process.terminate()  # a batch being written is finished first
+            process.wait()
 
 
 def _write_inbox(root: str, parent: int) -> None:
@@ -75,7 +91,7 @@ def _write_inbox(root: str, parent: int) -> None:
     logging.basicConfig(format="%(asctime)s %(message)s", datefmt="%Y-%m-%d %H:%M:%S", level=logging.INFO)
     writer = InboxWriter(IndexStore(root), on_batch=_log_batch())
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C reaches the server, which stops this process
-    signal.signal(signal.SIGTERM, lambda *_: writer.stop.set())  # a batch being written is finished first
+    signal.signal(signal.SIGTERM, lambda *_: writer.stop.set())
     try:
         if writer.with_entities():
             load_model()  # now, so that the first article posted is not the one that waits for it
@@ -99,3 +115,7 @@ def _log_batch() -> Callable[[WatchBatch], None]:
         last_error[0] = batch.error
 
     return log_batch
+
+
+if __name__ == "__main__":
+    _write_inbox(sys.argv[1], int(sys.argv[2]))

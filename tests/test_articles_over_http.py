@@ -8,6 +8,7 @@ import stat
 import time
 import urllib.error
 import urllib.request
+from pathlib import Path
 
 import jsonschema
 import pytest
@@ -213,6 +214,21 @@ def test_an_accepted_article_survives_a_kill_of_the_server(index_root, secret):
         stop_server(process)
     with running_server(index_root, workers=2) as base:
         assert _total_within(base, "wombat", 1, seconds=30) == 1
+
+
+def test_a_web_worker_that_exits_leaves_the_writer_running(index_root, secret):
+    process, base = start_server(index_root, workers=2)
+    try:
+        command = Path(f"/proc/{process.pid}/cmdline").read_bytes()
+        children = Path(f"/proc/{process.pid}/task/{process.pid}/children").read_text().split()
+        workers = [int(pid) for pid in children if Path(f"/proc/{pid}/cmdline").read_bytes() == command]  # forks
+        assert len(workers) == 2
+        os.kill(workers[0], signal.SIGTERM)  # the worker leaves; gunicorn starts another in its place
+        time.sleep(1)
+        _post_over_http(base, secret, WOMBAT)
+        assert _total_within(base, "wombat", 1, seconds=30) == 1
+    finally:
+        stop_server(process)
 
 
 def test_a_busy_write_lock_delays_posted_articles_and_loses_none(index_root, secret):
