@@ -471,9 +471,9 @@ def serve(context: Context, host: str, port: int, workers: int | None, threads: 
     Example:
         news-search serve --port 8080 --workers 4
     """
-    from search.inbox_writer import writer_process
+    from search.inbox_writer import WriterProcess
     from web import create_app
-    from web.serving import WorkerProcesses, listening_socket, make_server
+    from web.serving import WorkerProcesses, listening_socket, serve_in_one_process
 
     context.open_index().stats()  # fail now, with the message that says how to build one
     try:
@@ -485,12 +485,14 @@ def serve(context: Context, host: str, port: int, workers: int | None, threads: 
     bound_port = listener.getsockname()[1]
     how = "one process" if workers == 1 else f"{workers} worker processes"
     click.echo(f"Serving {context.location} on http://{host}:{bound_port}/ from {how} (Ctrl-C to stop)", err=True)
-    with writer_process(context.location):
+    with WriterProcess(context.location) as writer:
         try:
             if workers == 1:
-                make_server(create_app({"INDEX": str(context.location)}), listener, threads=threads).run()
+                serve_in_one_process(create_app({"INDEX": str(context.location)}), listener, threads=threads,
+                                     every_second=writer.check)
             else:
-                WorkerProcesses(str(context.location), listener, workers=workers, threads=threads).run()
+                WorkerProcesses(str(context.location), listener, workers=workers, threads=threads,
+                                every_second=writer.check).run()
         except KeyboardInterrupt:
             pass
 

@@ -81,8 +81,8 @@ def main() -> None:
                 post(base, secret, json.dumps(record), "application/json")
                 wait_until(lambda: get(f"{base}/api/search?q={marker}")["total"] == 1)
                 singles.append(time.monotonic() - started)
-            print(f"one article at a time ({len(singles)} posts): searchable after p50 {percentile(singles, .5):.2f} s, "
-                  f"max {max(singles):.2f} s")
+            print(f"one article at a time ({len(singles)} posts): searchable after "
+                  f"p50 {percentile(singles, .5):.2f} s, max {max(singles):.2f} s")
             print("  each, in order: " + " ".join(f"{seconds:.1f}" for seconds in singles))
             # Each body made new (the index's cache of entity mentions knows the stories' own texts).
             batch = [dict(record, body=record["body"] + f"\n\nbenchmarkbatch{n}x")

@@ -81,7 +81,8 @@ def main() -> None:
     options = parser.parse_args()
     rows = [measure(options.index, workers, options.seconds) for workers in options.workers or
             [1, len(os.sched_getaffinity(0))]]
-    print(f"\n{'workers':>7}  {'requests/s':>10}  {'p50 ms':>7}  {'p99 ms':>7}  {'errors':>6}  {'RSS MB':>7}  {'PSS MB':>7}")
+    columns = {"workers": 7, "requests/s": 10, "p50 ms": 7, "p99 ms": 7, "errors": 6, "RSS MB": 7, "PSS MB": 7}
+    print("\n" + "  ".join(f"{name:>{width}}" for name, width in columns.items()))
     for workers, rate, p50, p99, errors, (rss, pss) in rows:
         print(f"{workers:>7}  {rate:>10.1f}  {p50:>7.1f}  {p99:>7.1f}  {errors:>6}  {rss:>7.0f}  {pss:>7.0f}")
     print(f"ratio of requests/s, {rows[-1][0]} workers to {rows[0][0]}: {rows[-1][1] / rows[0][1]:.2f}")

@@ -1,14 +1,15 @@
 """Articles sent over HTTP: accepted into an inbox, then kept as files of the index's own.
 
     INDEX_DIR/
-      inbox/      batches accepted and not yet applied: one file each, on disk before the sender hears
+      inbox/      batches accepted and not yet indexed: one file each, on disk before the sender hears
       posted/     each posted article as a one-line JSON Lines file, indexed like any folder
 
-A batch is checked whole before a byte is written (the JSON Lines reader's rules, and a title), so
-one bad line refuses it all. The writer holding the index's write lock applies the batches in the
-order they came (an article posted again replaces its file; a removal deletes it), and only then
-drops them from the inbox; `posted/` is then indexed with the folders of the run. Both folders are
-in the index folder, so a rebuild, `stats` and a backup of the folder include them.
+A batch is checked whole before a byte is written (the JSON Lines reader's rules, a title, and text
+that is Unicode), so one bad line refuses it all. The writer holding the index's write lock applies
+the batches in the order they came (an article posted again replaces its file; a removal deletes
+it), indexes what changed in `posted/`, and drops the batches once that is committed: a crash at
+any point leaves them to be applied again. Both folders are in the index folder, so a rebuild,
+`stats` and a backup of the folder include them.
 """
 from __future__ import annotations
 
@@ -19,7 +20,8 @@ import re
 import secrets
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
+from contextlib import suppress
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -30,7 +32,7 @@ from .manifest import Manifest
 from .readers import ReadError, SourceFile
 from .readers.fields import BODY_FIELDS, article_from_record, record_key
 from .readers.jsonlines import records
-from .scanning import resolved
+from .scanning import FoundFile, found_below, resolved
 
 INBOX_NAME = "inbox"
 POSTED_NAME = "posted"
@@ -38,6 +40,7 @@ MAX_POSTED_ARTICLES = 1000
 MAX_POST_BYTES = 10 * 2**20
 RECORD_FIELDS = ("id", "title", "date", "source", "distributor", "url", *BODY_FIELDS)
 _REQUEST = SourceFile(key="request", path="request", data=b"")
+_SURROGATE = re.compile("[\ud800-\udfff]")
 _POSTED_FILE = re.compile(r"^[0-9a-f]{2}/[0-9a-f]{20}\.jsonl$")  # what `posted_article` names; nothing else
 
 
@@ -60,10 +63,11 @@ class PostedArticle:
 
 @dataclass
 class AppliedBatches:
-    """What applying the inbox did: articles written, removed, and batch files that could not be read."""
+    """What applying the inbox did: the batches applied (dropped once their articles are committed), the
+    files below `posted/` they wrote or removed, and the batches set aside because they could not be read."""
 
-    written: int = 0
-    removed: int = 0
+    batches: list[Path] = field(default_factory=list)
+    files: set[str] = field(default_factory=set)
     problems: list[ReadError] = field(default_factory=list)
 
 
@@ -91,6 +95,10 @@ def parse_articles(text: str, *, lines: bool) -> list[PostedArticle]:
             raise ArticlesRefusedError(f"line {line}: {checked.message}")
         if not isinstance(record.get("title"), str) or not record["title"].strip():
             raise ArticlesRefusedError(f"line {line}: no title: 'title' is missing or empty")
+        for name in RECORD_FIELDS:
+            if isinstance(record.get(name), str) and _SURROGATE.search(record[name]):
+                raise ArticlesRefusedError(f"line {line}: field {name!r} is not Unicode text: it holds a lone "
+                                           "surrogate (\\ud800 to \\udfff)")
         accepted.append(posted_article(record))
     return accepted
 
@@ -100,6 +108,8 @@ def _one_object(text: str) -> dict | ReadError:
         value = json.loads(text)
     except json.JSONDecodeError as error:
         return ReadError("request", f"invalid JSON at line {error.lineno}, column {error.colno}: {error.msg}")
+    except (ValueError, RecursionError) as error:
+        return ReadError("request", f"JSON that cannot be read: {type(error).__name__}: {error!s:.100}")
     if not isinstance(value, dict):
         return ReadError("request", f"expected one JSON object (or JSON Lines, sent as application/x-ndjson), "
                                     f"found {type(value).__name__}")
@@ -139,7 +149,7 @@ class Inbox:
         return True
 
     def waiting(self) -> list[Path]:
-        """The batches not yet applied, oldest first."""
+        """The batches not yet indexed, oldest first."""
         try:
             names = sorted(name for name in os.listdir(self.folder) if name.endswith(".jsonl")
                            and not name.startswith("."))
@@ -147,42 +157,49 @@ class Inbox:
             return []
         return [self.folder / name for name in names]
 
+    def posted_files(self, files: Iterable[str]) -> list[FoundFile]:
+        """The files below `posted/` that exist, as a scan of the folder would find them."""
+        return [found for file in sorted(files) if (found := found_below(self.posted, file)) is not None]
+
     def indexed_articles(self, manifest: Manifest) -> int:
         """How many articles of `posted/` the manifest says are indexed."""
         folder = path_text(resolved(self.posted)) + os.sep
         return sum(record.articles for key, record in manifest.files.items() if key.startswith(folder))
 
     def apply(self) -> AppliedBatches:
-        """Apply the waiting batches to `posted/`, in order, then drop them (call holding the write lock)."""
-        done = AppliedBatches()
-        batches = self.waiting()
-        touched = {self.posted}
-        for batch in batches:
+        """Apply the waiting batches to `posted/`, in order (call holding the write lock). They stay in the
+        inbox until `drop`, once what they changed is committed: a run that fails applies them again."""
+        applied = AppliedBatches()
+        for batch in self.waiting():
             try:
-                operations = [json.loads(line) for line in batch.read_text(encoding="utf-8").split("\n") if line]
-            except (OSError, ValueError) as error:
-                batch.rename(batch.with_suffix(".unreadable"))
-                done.problems.append(ReadError(str(batch), f"an inbox batch that cannot be read ({error}); "
-                                                           "set aside with the ending .unreadable"))
+                operations = _operations(batch)
+            except (OSError, ValueError, RecursionError) as error:
+                with suppress(OSError):
+                    batch.rename(batch.with_suffix(".unreadable"))
+                applied.problems.append(ReadError(str(batch), f"an inbox batch that cannot be read ({error!s:.200}); "
+                                                              "set aside with the ending .unreadable"))
                 continue
             for operation in operations:
-                touched.add(self._apply_one(operation, done))
-        if batches:
-            for folder in sorted(touched, reverse=True):  # new subfolders before the folder naming them
-                if folder.exists():
-                    fsync_path(folder)
-            for batch in batches:
-                batch.unlink(missing_ok=True)
-            fsync_path(self.folder)
-        return done
+                applied.files.add(self._apply_one(operation))
+            applied.batches.append(batch)
+        folders = {self.posted / file for file in applied.files}
+        for folder in sorted({path.parent for path in folders} | {self.posted}, reverse=True):
+            if folder.exists():  # new subfolders before the folder naming them
+                fsync_path(folder)
+        return applied
 
-    def _apply_one(self, operation: dict, done: AppliedBatches) -> Path:
-        file = operation.get("put") or operation.get("delete")
-        if not isinstance(file, str) or not _POSTED_FILE.match(file):
-            done.problems.append(ReadError(str(self.folder), f"an inbox entry names no posted file: {operation!r:.200}"))
-            return self.posted
+    def drop(self, applied: AppliedBatches) -> None:
+        """Remove batches whose changes are committed."""
+        for batch in applied.batches:
+            batch.unlink(missing_ok=True)
+        if applied.batches:
+            fsync_path(self.folder)
+
+    def _apply_one(self, operation: dict) -> str:
+        """Write or remove one article's file; the file, below `posted/`."""
+        file = operation.get("put") or operation["delete"]
+        path = self.posted / file
         if "put" in operation:
-            path = self.posted / file
             path.parent.mkdir(parents=True, exist_ok=True)
             temporary = path.with_name(f".{path.name}.tmp")
             with open(temporary, "w", encoding="utf-8") as handle:
@@ -190,12 +207,9 @@ class Inbox:
                 handle.flush()
                 os.fsync(handle.fileno())
             os.replace(temporary, path)
-            done.written += 1
         else:
-            path = self.posted / file
             path.unlink(missing_ok=True)
-            done.removed += 1
-        return path.parent
+        return file
 
     def _write_batch(self, operations: list[dict]) -> None:
         """One batch file, whole or not at all, on disk when this returns; NewsSearchError when it cannot be
@@ -211,9 +225,13 @@ class Inbox:
                 os.fsync(handle.fileno())
             os.replace(temporary, self.folder / name)
             fsync_path(self.folder)
-        except OSError as error:
-            temporary.unlink(missing_ok=True)
-            raise NewsSearchError(f"could not write to the inbox at {self.folder}: {error.strerror or error}") from None
+        except BaseException as error:
+            with suppress(OSError):
+                temporary.unlink(missing_ok=True)
+            if isinstance(error, OSError):
+                raise NewsSearchError(f"could not write to the inbox at {self.folder}: "
+                                      f"{error.strerror or error}") from None
+            raise
 
     def _posted_file(self, article: str, indexed_path: str | None) -> str | None:
         """The file below `posted/` of the indexed article, when it is one of ours and still there."""
@@ -241,11 +259,24 @@ class Inbox:
     def _waiting_operations(self) -> Iterator[dict]:
         for batch in self.waiting():
             try:
-                lines = batch.read_text(encoding="utf-8").split("\n")
-            except OSError:  # applied and dropped in the meantime
+                yield from _operations(batch)
+            except (OSError, ValueError, RecursionError):  # dropped meanwhile, or damaged: the writer sets it aside
                 continue
-            for line in filter(None, lines):
-                try:
-                    yield json.loads(line)
-                except ValueError:
-                    continue
+
+
+def _operations(batch: Path) -> list[dict]:
+    """The operations of a batch file; ValueError when it is not what `Inbox` writes."""
+    operations = [json.loads(line) for line in batch.read_bytes().decode("utf-8").split("\n") if line]
+    for operation in operations:
+        if not _well_formed(operation):
+            raise ValueError(f"not an inbox entry: {operation!r:.100}")
+    return operations
+
+
+def _well_formed(operation: object) -> bool:
+    if not isinstance(operation, dict) or not isinstance(operation.get("id"), str):
+        return False
+    if "put" in operation:
+        return (isinstance(operation["put"], str) and bool(_POSTED_FILE.match(operation["put"]))
+                and isinstance(operation.get("record"), dict))
+    return isinstance(operation.get("delete"), str) and bool(_POSTED_FILE.match(operation["delete"]))

@@ -13,8 +13,7 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from pathlib import Path
 
 from .entities import KeepEntities
@@ -30,23 +29,30 @@ from .watching import WatchBatch
 LOOK_EVERY = 0.25  # seconds between looks at the inbox
 LOCK_WAIT = 1.0  # seconds one look waits for another writer; then the next look tries again
 RETRY_AFTER = 10.0  # seconds before trying again after an unexpected error
+RESTART_EVERY = 10.0  # seconds at least between two starts of a writer process that keeps stopping
 
 log = logging.getLogger("news_search.inbox")
 
 
 class InboxWriter:
-    """Indexes the inbox of `store` whenever batches wait in it, until `stop` is set."""
+    """Indexes the inbox of `store` whenever batches wait in it, until `stop` is set.
+
+    Its first run looks at every file of `posted/` (one left unindexed by an earlier failure is taken in);
+    later runs only at the files the waiting batches change, so a run costs the same however many
+    articles were posted before.
+    """
 
     def __init__(self, store: IndexStore, *, on_batch: Callable[[WatchBatch], None] = lambda batch: None) -> None:
         self.store = store
         self.inbox = Inbox(store.root)
         self.on_batch = on_batch
         self.stop = threading.Event()
+        self.scanned = False  # whether a run has looked at all of posted/
 
     def run(self) -> None:
         while not self.stop.is_set():
             try:
-                if self.inbox.waiting():
+                if not self.scanned or self.inbox.waiting():
                     self.tick()
             except Exception:  # a bug must not end the only writer: the batches stay, and it tries again
                 log.exception("posted articles could not be indexed; trying again in %s s", RETRY_AFTER)
@@ -57,7 +63,9 @@ class InboxWriter:
         """One index run over the inbox; what stopped it (a busy lock, a full disk) is in the batch."""
         started = time.monotonic()
         try:
-            report, error = index_paths(self.store, [], entities=self.with_entities(), lock_timeout=LOCK_WAIT), None
+            report = index_paths(self.store, [], entities=self.with_entities(), lock_timeout=LOCK_WAIT,
+                                 posted_only=self.scanned)
+            self.scanned, error = True, None
         except NewsSearchError as problem:
             report, error = IndexReport(), str(problem)
         batch = WatchBatch(report, time.monotonic() - started, 0, error)
@@ -69,21 +77,44 @@ class InboxWriter:
         return self.store.manifest().entities != KeepEntities.fingerprint
 
 
-@contextmanager
-def writer_process(root: Path | str) -> Iterator[subprocess.Popen]:
-    """The writer, in a process of its own while the block runs; it also ends when this process dies.
+class WriterProcess:
+    """The writer, in a process of its own while the server runs (a context manager): `check`, called
+    now and then, starts it again if it died. It ends with the server, even one that is killed.
 
-    Only this process stops it: a web worker forked inside the block leaves through the same block
-    when it exits, and must not take the writer with it.
+    Only the process that started it checks or stops it: gunicorn's web workers are forks of that
+    process, and leave through the same `with` block when they exit.
     """
-    owner = os.getpid()
-    process = subprocess.Popen([sys.executable, "-m", __name__, str(root), str(owner)])
-    try:
-        yield process
-    finally:
-        if os.getpid() == owner:
-            process.terminate()  # a batch being written is finished first
-            process.wait()
+
+    def __init__(self, root: Path | str) -> None:
+        self.root = str(root)
+        self.owner = os.getpid()
+        self.process: subprocess.Popen | None = None
+        self.started = 0.0
+
+    def __enter__(self) -> WriterProcess:
+        self._start()
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        if os.getpid() == self.owner and self.process is not None:
+            self.process.terminate()  # a batch being written is finished first
+            self.process.wait()
+
+    def check(self) -> None:
+        """Start the writer again if it stopped (at most once per RESTART_EVERY seconds)."""
+        if os.getpid() != self.owner or self.process is None or self.process.poll() is None:
+            return
+        if time.monotonic() - self.started >= RESTART_EVERY:
+            log.warning("the writer of posted articles stopped (exit status %s); starting it again",
+                        self.process.returncode)
+            try:
+                self._start()
+            except OSError as error:  # out of processes or memory: the next check tries again
+                log.error("the writer of posted articles could not be started: %s", error)
+
+    def _start(self) -> None:
+        self.started = time.monotonic()
+        self.process = subprocess.Popen([sys.executable, "-m", __name__, self.root, str(self.owner)])
 
 
 def _write_inbox(root: str, parent: int) -> None:

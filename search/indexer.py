@@ -19,7 +19,7 @@ from .errors import NewsSearchError
 from .files import path_text, shown_key
 from .index.store import IndexStore
 from .index.schema import entity_lists
-from .inbox import Inbox
+from .inbox import AppliedBatches, Inbox
 from .index.writing import Batch, restore_derived_files
 from .manifest import FORMAT_VERSION, Manifest
 from .reading import FileOutcome, read_file, unchanged_on_disk
@@ -50,7 +50,8 @@ class _NoProgress:
 
 def index_paths(store: IndexStore, paths: Iterable[Path | str], *, rebuild: bool = False, dry_run: bool = False,
                 jobs: int | None = None, progress: Progress | None = None, lock_timeout: float = 10.0,
-                aliases: Path | None = None, entities: bool = True, hold: Collection[str] = ()) -> IndexReport:
+                aliases: Path | None = None, entities: bool = True, hold: Collection[str] = (),
+                posted_only: bool = False) -> IndexReport:
     """Bring the index up to date with the files under `paths`.
 
     With `rebuild`, a fresh index of exactly these paths replaces the current one
@@ -60,7 +61,8 @@ def index_paths(store: IndexStore, paths: Iterable[Path | str], *, rebuild: bool
     run, every article's entities are derived again, from cached mentions.
     Without `entities`, articles keep only the entities their files name, and the
     next run with entities derives them for every article. Articles posted over HTTP
-    (see `inbox`) are part of every run. Files named in `hold`
+    (see `inbox`) are part of every run; with `posted_only` (the server's writer), the
+    run looks only at the posted files that waiting batches change. Files named in `hold`
     (absolute paths; files still being written) are left as they are this time.
     Raises NewsSearchError when nothing could be done at all.
     """
@@ -75,16 +77,16 @@ def index_paths(store: IndexStore, paths: Iterable[Path | str], *, rebuild: bool
         if lock.abandoned_by:
             report.recovered = f"the previous writer ({lock.abandoned_by}) stopped without finishing"
         store.clear_debris()
-        roots = _with_posted_articles(store, roots, report, apply_inbox=not dry_run)
+        inbox = Inbox(store.root)
+        scope, found, applied = _files_to_index(inbox, roots, report, dry_run=dry_run, posted_only=posted_only)
         fresh = rebuild or not store.exists()
         manifest = Manifest(files={}) if fresh else store.manifest()
         if not fresh and manifest.format != FORMAT_VERSION:
-            report.rebuilt = _rebuild_for_lasting_ids(manifest, roots)
+            report.rebuilt = _rebuild_for_lasting_ids(manifest, scope)
             fresh, manifest = True, Manifest(files={})
-        found = {file.key: file for file in find_files(roots, report.errors, report.skipped)}
         held = {path_text(resolved(Path(path))) for path in hold}
         records_before = dict(manifest.files)
-        changes = _plan(found, held, manifest, roots, report)
+        changes = _plan(found, held, manifest, scope, report)
         report.changes = changes
         if dry_run:
             for change in changes:
@@ -97,6 +99,7 @@ def index_paths(store: IndexStore, paths: Iterable[Path | str], *, rebuild: bool
             if manifest.files != records_before:  # files touched but unchanged: remember their new times
                 store.save_manifest(manifest)
             restore_derived_files(store)
+            inbox.drop(applied)
             return report
         plenty = sum(file.size for file in to_read) >= PARALLEL_BYTES
         workers = jobs or _auto_jobs(plenty or rederive)
@@ -120,17 +123,26 @@ def index_paths(store: IndexStore, paths: Iterable[Path | str], *, rebuild: bool
                 raise NewsSearchError(f"could not write the index at {store.root}: {error.strerror or error}; "
                                       "it is as it was before this run") from error
             raise
+        inbox.drop(applied)
     return report
 
 
-def _with_posted_articles(store: IndexStore, roots: list[Path], report: IndexReport, *,
-                           apply_inbox: bool) -> list[Path]:
-    """The roots, and first the folder of articles posted over HTTP, once the batches waiting in the
-    inbox are applied to it: every run indexes those, whatever folders it is given."""
-    inbox = Inbox(store.root)
-    if apply_inbox:
-        report.errors.extend(inbox.apply().problems)
-    return [inbox.posted, *roots] if inbox.posted.is_dir() else roots
+def _files_to_index(inbox: Inbox, roots: list[Path], report: IndexReport, *, dry_run: bool,
+                    posted_only: bool) -> tuple[list[Path], dict[str, FoundFile], AppliedBatches]:
+    """The run's scope (the folder of articles posted over HTTP first, then the paths given) and the files
+    found in it, once the batches waiting in the inbox are applied; with `posted_only`, the scope is
+    the posted files those batches changed. Batches are dropped when the run has committed them."""
+    try:
+        applied = AppliedBatches() if dry_run else inbox.apply()
+    except OSError as error:
+        raise NewsSearchError(f"could not apply the articles posted to {inbox.folder}: "
+                              f"{error.strerror or error}") from error
+    report.errors.extend(applied.problems)
+    if posted_only:
+        return ([inbox.posted / file for file in applied.files],
+                {file.key: file for file in inbox.posted_files(applied.files)}, applied)
+    scope = [inbox.posted, *roots] if inbox.posted.is_dir() else roots
+    return scope, {file.key: file for file in find_files(scope, report.errors, report.skipped)}, applied
 
 
 def _rebuild_for_lasting_ids(manifest: Manifest, roots: list[Path]) -> str:

@@ -71,6 +71,19 @@ def find_files(roots: list[Path], errors: list[ReadError],
                             below)
 
 
+def found_below(root: Path, relative: str) -> FoundFile | None:
+    """The file `relative` (a POSIX path) below the folder `root`, as `find_files(root)` would find it;
+    None when it is not there."""
+    path = root / relative
+    try:
+        stat = path.stat()
+    except OSError:
+        return None
+    target = resolved(path)
+    return FoundFile(path_text(target), target, shown_path(path), stat.st_size, stat.st_mtime_ns,
+                     (stat.st_dev, stat.st_ino), _path_below(root, path))
+
+
 def _path_below(root: Path, path: Path) -> str:
     """`path` below the folder `root` given, starting with that folder's name (a file given: its name)."""
     if path == root:

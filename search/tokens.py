@@ -25,6 +25,11 @@ from .files import write_atomically
 TOKENS_NAME = "tokens.json"
 TOKEN_PREFIX = "nst_"
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
+_SHA256 = re.compile(r"^[0-9a-f]{64}$")
+
+
+class TokensUnreadableError(NewsSearchError):
+    """The index's tokens file is damaged: no token can be checked until it is made again."""
 
 
 @dataclass(frozen=True)
@@ -96,12 +101,17 @@ class TokenStore:
     def _load(self) -> list[TokenRecord]:
         try:
             data = json.loads(self.path.read_text(encoding="utf-8"))
-            return [TokenRecord(**entry) for entry in data["tokens"]]
+            records = [TokenRecord(**entry) for entry in data["tokens"]]
+            for record in records:
+                if not (isinstance(record.name, str) and isinstance(record.created, str)
+                        and isinstance(record.sha256, str) and _SHA256.match(record.sha256)):
+                    raise ValueError(f"a token entry is not a name, a date and a SHA-256: {record!r:.100}")
+            return records
         except FileNotFoundError:
             return []
-        except (OSError, ValueError, TypeError, KeyError) as error:
-            raise NewsSearchError(f"the tokens file {self.path} cannot be read ({error}); "
-                                  "remove it and create the tokens again") from None
+        except (OSError, ValueError, TypeError, KeyError, AttributeError) as error:
+            raise TokensUnreadableError(f"the tokens file {self.path} cannot be read ({error!s:.200}); "
+                                        "remove it and create the tokens again") from None
 
     @contextmanager
     def _editing(self) -> Iterator[list[TokenRecord]]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 import json
 import os
 import signal
+import socket
 import stat
 import time
 import urllib.error
@@ -248,3 +249,99 @@ def test_the_server_refuses_writes_without_a_token(index_root):
         with pytest.raises(urllib.error.HTTPError) as refused:
             urllib.request.urlopen(request, timeout=30)
         assert refused.value.code == 401
+
+
+@pytest.mark.parametrize("body, message", [
+    ('{"title": "t", "body": "b", "n": ' + "9" * 5000 + "}", "line 1: JSON that cannot be read: ValueError"),
+    ('{"title": "t", "body": "b", "n": ' + "[" * 100_000 + "]" * 100_000 + "}",
+     "line 1: JSON that cannot be read: RecursionError"),
+    ('{"title": "\\ud800", "body": "b"}', "line 1: field 'title' is not Unicode text"),
+    ('{"id": true, "title": "t", "body": "b"}', "line 1: field 'id' must be text, not bool"),
+])
+def test_bodies_that_python_cannot_take_are_400s(client, index_root, secret, body, message):
+    for content_type in ("application/json", "application/x-ndjson"):
+        answer = _post(client, secret, body, content_type)
+        assert answer.status_code == 400 and answer.get_json()["error"].startswith(message)
+    assert Inbox(index_root).waiting() == [] and not list(index_root.glob("inbox/.*.tmp"))
+
+
+def test_a_delete_finds_an_article_applied_but_not_yet_committed(index_root):
+    inbox = Inbox(index_root)
+    [article] = parse_articles(json.dumps(WOMBAT), lines=False)
+    inbox.accept([article])
+    inbox.apply()  # a writer's run has applied the batch and not yet committed it
+    assert inbox.withdraw(article.id, None)
+    index_paths(IndexStore(index_root), [SEEDS], entities=False)
+    assert _found(index_root, "wombat") == []
+
+
+def test_the_writers_runs_look_only_at_the_posted_files_that_changed(index_root):
+    inbox = Inbox(index_root)
+    inbox.accept(parse_articles("".join(json.dumps(dict(QUOKKA, id=f"q{n}")) + "\n" for n in range(300)), lines=True))
+    store = IndexStore(index_root)
+    assert index_paths(store, [], entities=False, posted_only=True).added == 300
+    inbox.accept(parse_articles(json.dumps(WOMBAT), lines=False))
+    report = index_paths(store, [], entities=False, posted_only=True)
+    assert (report.added, report.unchanged) == (1, 0)
+    assert index_paths(store, [SEEDS], entities=False).unchanged == 302  # a whole run still looks at all
+    assert len(_found(index_root, "quokka")) == 10 and len(_found(index_root, "wombat")) == 1
+
+
+@pytest.mark.parametrize("damage", [b"[1, 2]", b"null", b'{"put": "ab/0123456789abcdef0123.jsonl", "id": "x"}',
+                                    b'{"delete": "../../tokens.json", "id": "x"}', b'{"id": "\xff"}'])
+def test_a_damaged_batch_is_set_aside_and_the_others_go_in(client, index_root, secret, damage):
+    inbox = Inbox(index_root)
+    inbox.folder.mkdir(exist_ok=True)
+    (inbox.folder / "00000000000000000001-1-damaged.jsonl").write_bytes(damage + b"\n")
+    _post(client, secret, [WOMBAT])
+    assert client.delete("/api/articles/0123456789abcdef",
+                         headers={"Authorization": f"Bearer {secret}"}).status_code == 404
+    report = index_paths(IndexStore(index_root), [], entities=False, posted_only=True)
+    assert [error.message.split(" (")[0] for error in report.errors] == ["an inbox batch that cannot be read"]
+    assert (inbox.folder / "00000000000000000001-1-damaged.unreadable").exists()
+    assert len(_found(index_root, "wombat")) == 1 and (index_root / "tokens.json").exists()
+
+
+@pytest.mark.parametrize("entry", ['{"name": "x", "created": "y", "sha256": 5}', '{"name": "x"}', "[]"])
+def test_a_damaged_tokens_file_is_a_503_that_says_so(client, index_root, entry):
+    (index_root / "tokens.json").write_text('{"tokens": [' + entry + "]}")
+    answer = _post(client, "nst_anything", [WOMBAT])
+    assert answer.status_code == 503 and "API tokens cannot be checked" in answer.get_json()["error"]
+
+
+def _raw_answer(base: str, request_bytes: bytes) -> str:
+    host, port = base.removeprefix("http://").split(":")
+    with socket.create_connection((host, int(port)), timeout=30) as connection:
+        connection.sendall(request_bytes)
+        answer = b""
+        try:
+            while chunk := connection.recv(65536):
+                answer += chunk
+        except ConnectionResetError:  # the server answered before reading all that was sent
+            pass
+    return answer.split(b"\r\n", 1)[0].decode()
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_chunked_bodies_are_held_to_the_limit_and_a_bad_chunk_is_a_400(index_root, secret, workers):
+    head = (f"POST /api/articles HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {secret}\r\n"
+            "Content-Type: application/json\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n").encode()
+    chunk = b"x" * 2**20
+    too_large = head + (b"%x\r\n" % len(chunk) + chunk + b"\r\n") * 11 + b"0\r\n\r\n"
+    with running_server(index_root, workers=workers) as base:
+        assert _raw_answer(base, too_large).split()[1] == "413"
+        assert _raw_answer(base, head + b"zz\r\n").split()[1] == "400"
+    assert not Inbox(index_root).posted.exists() and Inbox(index_root).waiting() == []
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_a_writer_that_dies_is_started_again(index_root, secret, workers):
+    process, base = start_server(index_root, workers=workers)
+    try:
+        children = Path(f"/proc/{process.pid}/task/{process.pid}/children").read_text().split()
+        [writer] = [int(pid) for pid in children if b"search.inbox_writer" in Path(f"/proc/{pid}/cmdline").read_bytes()]
+        os.kill(writer, signal.SIGKILL)
+        _post_over_http(base, secret, WOMBAT)
+        assert _total_within(base, "wombat", 1, seconds=40) == 1
+    finally:
+        stop_server(process)

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from flask import Blueprint, Response, abort, current_app, jsonify, request
+from werkzeug.exceptions import HTTPException
 
 from search import QuerySyntaxError
 from search.export import EXPORT_FORMATS, exported_lines
@@ -50,14 +51,8 @@ def add_articles():
     """Articles to add or replace: one JSON object, or JSON Lines (`application/x-ndjson`). 202 once they
     are safely on disk; the server's writer indexes them within seconds."""
     require_token()
-    if (request.content_length or 0) > MAX_POST_BYTES:
-        abort(413, f"the request holds {request.content_length:,} bytes; send at most {MAX_POST_BYTES:,} bytes "
-                   f"and {MAX_POSTED_ARTICLES:,} articles in one request")
-    try:
-        text = request.get_data(cache=False).decode("utf-8")
-    except UnicodeDecodeError as error:
-        raise ArticlesRefusedError(f"the request body is not UTF-8 text (byte {error.start})") from None
-    articles = parse_articles(text.lstrip("\ufeff"), lines=request.mimetype == "application/x-ndjson")
+    text = _body_text()
+    articles = parse_articles(text, lines=request.mimetype == "application/x-ndjson")
     _inbox().accept(articles)
     return jsonify(accepted=len(articles), ids=[article.id for article in articles]), 202
 
@@ -70,6 +65,29 @@ def remove_article(article_id: str):
     if not _inbox().withdraw(article_id, indexed.path if indexed else None):
         abort(404, f"no article added over HTTP has the id {article_id[:40]!r}")
     return jsonify(deleted=article_id), 202
+
+
+def _body_text() -> str:
+    """The request's body as text, read no further than MAX_POST_BYTES (a chunked body has no length to
+    check first): 413 past it, 400 for a body that is not UTF-8 or cannot be read."""
+    if (request.content_length or 0) > MAX_POST_BYTES:
+        abort(413, f"the request holds {request.content_length:,} bytes; send at most {MAX_POST_BYTES:,} bytes "
+                   f"and {MAX_POSTED_ARTICLES:,} articles in one request")
+    try:
+        data = request.stream.read(MAX_POST_BYTES + 1)
+        while len(data) <= MAX_POST_BYTES and (more := request.stream.read(MAX_POST_BYTES + 1 - len(data))):
+            data += more
+    except HTTPException:
+        raise
+    except Exception as error:  # the server's own reader: a malformed chunk, a client gone
+        raise ArticlesRefusedError(f"the request body could not be read ({type(error).__name__})") from None
+    if len(data) > MAX_POST_BYTES:
+        abort(413, f"the request holds more than {MAX_POST_BYTES:,} bytes; send at most that, and "
+                   f"{MAX_POSTED_ARTICLES:,} articles, in one request")
+    try:
+        return data.decode("utf-8").removeprefix("\ufeff")
+    except UnicodeDecodeError as error:
+        raise ArticlesRefusedError(f"the request body is not UTF-8 text (byte {error.start})") from None
 
 
 def _inbox() -> Inbox:

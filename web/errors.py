@@ -6,6 +6,7 @@ from werkzeug.exceptions import HTTPException
 
 from search import IndexMissingError, NewsSearchError, QuerySyntaxError
 from search.inbox import ArticlesRefusedError, TooManyArticlesError
+from search.tokens import TokensUnreadableError
 
 CONTENT_SECURITY_POLICY = ("default-src 'none'; style-src 'self'; img-src 'self' data:; form-action 'self'; "
                            "base-uri 'none'; frame-ancestors 'none'")
@@ -21,6 +22,7 @@ def init_app(app: Flask) -> None:
     app.register_error_handler(QuerySyntaxError, lambda error: _respond(400, str(error)))
     app.register_error_handler(ArticlesRefusedError, lambda error: _respond(400, str(error)))
     app.register_error_handler(TooManyArticlesError, lambda error: _respond(413, str(error)))
+    app.register_error_handler(TokensUnreadableError, _tokens_unreadable)
     app.register_error_handler(IndexMissingError,
                                lambda error: _respond(503, "the search index has not been built yet"))
     app.register_error_handler(NewsSearchError, _index_unavailable)
@@ -38,6 +40,11 @@ def _http_error(error: HTTPException):
         if name.lower() != "content-type":
             response.headers[name] = value
     return response
+
+
+def _tokens_unreadable(error: TokensUnreadableError):
+    current_app.logger.error("%s", error)
+    return _respond(503, "API tokens cannot be checked at the moment (the server's log says why); try again later")
 
 
 def _index_unavailable(error: NewsSearchError):

@@ -7,13 +7,20 @@ too large: 431), the same security headers as the application's.
 from __future__ import annotations
 
 import socket
+import threading
+import time
+from collections.abc import Callable
 
 from flask import Flask
 from gunicorn.app.base import BaseApplication
+from gunicorn.arbiter import Arbiter
 from gunicorn.workers.gthread import ThreadWorker
 from waitress.channel import HTTPChannel
 from waitress.server import create_server
 from waitress.task import ErrorTask
+
+from search import NewsSearchError
+from search.inbox import MAX_POST_BYTES
 
 from . import create_app
 from .errors import SECURITY_HEADERS
@@ -39,10 +46,23 @@ class _SecureChannel(HTTPChannel):
     error_task_class = _SecureErrorTask
 
 
+def serve_in_one_process(app: Flask, listener: socket.socket, *, threads: int,
+                         every_second: Callable[[], None]) -> None:
+    """Serve with waitress until interrupted, calling `every_second` from a thread of its own."""
+    def tick() -> None:
+        while True:
+            time.sleep(1)
+            every_second()
+
+    threading.Thread(target=tick, name="every second", daemon=True).start()
+    make_server(app, listener, threads=threads).run()
+
+
 def make_server(app: Flask, listener: socket.socket, *, threads: int):
     """A waitress server on `listener`; `.run()` serves."""
     listeners: dict = {}
-    server = create_server(app, map=listeners, sockets=[listener], threads=threads, ident="news-search")
+    server = create_server(app, map=listeners, sockets=[listener], threads=threads, ident="news-search",
+                           max_request_body_size=MAX_POST_BYTES + 1)  # waitress reads a body whole first
     for acceptor in listeners.values():
         acceptor.channel_class = _SecureChannel
     return server
@@ -72,19 +92,31 @@ class SecureThreadWorker(ThreadWorker):
         super().handle_error(req, _SecureErrorSocket(client), addr, exc)
 
 
+class _Arbiter(Arbiter):
+    """gunicorn's master, which also calls the application's `every_second` on each turn of its loop
+    (about once a second), in its own thread: no thread of ours runs while it forks workers."""
+
+    def manage_workers(self) -> None:
+        super().manage_workers()
+        self.app.every_second()
+
+
 class WorkerProcesses(BaseApplication):
     """gunicorn serving the application over `index` from `workers` processes of `threads` threads each.
-    Each worker opens the index itself (nothing is shared but the operating system's page cache)."""
+    Each worker opens the index itself (nothing is shared but the operating system's page cache).
+    The master calls `every_second` now and then."""
 
-    def __init__(self, index: str, listener: socket.socket, *, workers: int, threads: int) -> None:
+    def __init__(self, index: str, listener: socket.socket, *, workers: int, threads: int,
+                 every_second: Callable[[], None]) -> None:
         self.index = index
+        self.every_second = every_second
         self.settings = {
             "bind": [f"fd://{listener.fileno()}"],
             "workers": workers,
             "threads": threads,
             "worker_class": SecureThreadWorker,
             "proc_name": "news-search",
-            "loglevel": "warning",
+            "loglevel": "error",  # not each bad request: its line may hold what a careless client put there
             "control_socket_disable": True,  # no control socket file in the user's home
         }
         super().__init__()
@@ -96,3 +128,9 @@ class WorkerProcesses(BaseApplication):
 
     def load(self) -> Flask:
         return create_app({"INDEX": self.index})
+
+    def run(self) -> None:
+        try:
+            _Arbiter(self).run()
+        except RuntimeError as error:  # gunicorn's way of saying it could not start
+            raise NewsSearchError(f"the server could not start: {error}") from None

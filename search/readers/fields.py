@@ -22,7 +22,7 @@ def article_from_record(source: SourceFile, record: Mapping[str, object], line: 
         value = record.get(field)
         if value is None:
             continue
-        if isinstance(value, (int, float)) and field == "id":
+        if isinstance(value, (int, float)) and not isinstance(value, bool) and field == "id":
             value = str(value)
         if not isinstance(value, str):
             return ReadError(source.path, f"field {field!r} must be text, not {type(value).__name__}", line)
@@ -52,7 +52,7 @@ def record_key(record: Mapping[str, object]) -> str | None:
     """What names a record's article within its file: its id, else its url (None when it has neither)."""
     for field in ("id", "url"):
         value = record.get(field)
-        if isinstance(value, (str, int, float)) and str(value).strip():
+        if isinstance(value, (str, int, float)) and not isinstance(value, bool) and str(value).strip():
             return str(value).strip()
     return None
 

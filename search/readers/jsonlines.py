@@ -8,7 +8,8 @@ from .base import Entry, ReadError, SourceFile
 from .fields import read_records
 
 name = "jsonl"
-version = 3  # 2: metadata as single clean lines, without control characters; 3: lines end only at \n
+version = 4  # 2: metadata as single clean lines, without control characters; 3: lines end only at \n;
+# 4: an id true or false is refused, not read as "True"
 endings = (".jsonl", ".ndjson", ".jsonlines")
 
 
@@ -30,6 +31,10 @@ def records(source: SourceFile, text: str) -> Iterator[tuple[int, dict | ReadErr
             record = json.loads(line)
         except json.JSONDecodeError as error:
             yield number, ReadError(source.path, f"invalid JSON at column {error.colno}: {error.msg}", number)
+            continue
+        except (ValueError, RecursionError) as error:  # a number of over 4,300 digits; nesting past Python's stack
+            yield number, ReadError(source.path, f"JSON that cannot be read: {type(error).__name__}: {error!s:.100}",
+                                    number)
             continue
         if not isinstance(record, dict):
             yield number, ReadError(source.path, f"expected a JSON object, found {type(record).__name__}", number)
