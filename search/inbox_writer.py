@@ -29,6 +29,7 @@ from .watching import WatchBatch
 LOOK_EVERY = 0.25  # seconds between looks at the inbox
 LOCK_WAIT = 1.0  # seconds one look waits for another writer; then the next look tries again
 RETRY_AFTER = 10.0  # seconds before trying again after an unexpected error
+PARALLEL_INBOX_BYTES = 100_000  # about 150 articles: enough text to find entities on every core
 RESTART_EVERY = 10.0  # seconds at least between two starts of a writer process that keeps stopping
 
 log = logging.getLogger("news_search.inbox")
@@ -64,13 +65,19 @@ class InboxWriter:
         started = time.monotonic()
         try:
             report = index_paths(self.store, [], entities=self.with_entities(), lock_timeout=LOCK_WAIT,
-                                 posted_only=self.scanned)
+                                 posted_only=self.scanned, jobs=self.entity_jobs())
             self.scanned, error = True, None
         except NewsSearchError as problem:
             report, error = IndexReport(), str(problem)
         batch = WatchBatch(report, time.monotonic() - started, 0, error)
         self.on_batch(batch)
         return batch
+
+    def entity_jobs(self) -> int:
+        """Processes to find entities with: every core for a large inbox (the model, loaded here, is
+        shared with them by forking), else this one."""
+        waiting = sum(batch.stat().st_size for batch in self.inbox.waiting() if batch.exists())
+        return max(1, os.cpu_count() or 1) if waiting >= PARALLEL_INBOX_BYTES else 1
 
     def with_entities(self) -> bool:
         """Whether posted articles get their entities: as the index's other articles did."""

@@ -17,6 +17,7 @@ import pytest
 from cli import cli
 from search import IndexStore, NewsIndex, SearchRequest, index_paths
 from search.inbox import MAX_POST_BYTES, Inbox, parse_articles
+from search.inbox_writer import InboxWriter
 from search.tokens import TokenStore
 from web import create_app
 from web.openapi import SPEC
@@ -345,3 +346,12 @@ def test_a_writer_that_dies_is_started_again(index_root, secret, workers):
         assert _total_within(base, "wombat", 1, seconds=40) == 1
     finally:
         stop_server(process)
+
+
+def test_a_large_inbox_finds_entities_on_every_core(index_root):
+    writer = InboxWriter(IndexStore(index_root))
+    writer.inbox.accept(parse_articles(json.dumps(WOMBAT), lines=False))
+    assert writer.entity_jobs() == 1
+    big = [dict(QUOKKA, id=f"q{n}", body=QUOKKA["body"] + " More." * 100) for n in range(200)]
+    writer.inbox.accept(parse_articles("".join(json.dumps(record) + "\n" for record in big), lines=True))
+    assert writer.entity_jobs() == max(1, os.cpu_count() or 1)
