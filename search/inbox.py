@@ -78,13 +78,14 @@ def parse_articles(text: str, *, lines: bool) -> list[PostedArticle]:
     is not text, an id twice); TooManyArticlesError past MAX_POSTED_ARTICLES.
     """
     if lines:
+        count = sum(1 for line in text.split("\n") if line.strip())  # counted before any line is parsed
+        if count > MAX_POSTED_ARTICLES:
+            raise TooManyArticlesError(f"{count} articles in one request; send at most {MAX_POSTED_ARTICLES}")
         numbered = list(records(_REQUEST, text))
     else:
         numbered = [(1, _one_object(text))]
     if not numbered:
         raise ArticlesRefusedError("the request holds no article")
-    if len(numbered) > MAX_POSTED_ARTICLES:
-        raise TooManyArticlesError(f"{len(numbered)} articles in one request; send at most {MAX_POSTED_ARTICLES}")
     seen: dict[str, int] = {}
     accepted = []
     for line, record in numbered:
