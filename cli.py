@@ -485,6 +485,9 @@ def serve(context: Context, host: str, port: int, workers: int | None, threads: 
     bound_port = listener.getsockname()[1]
     how = "one process" if workers == 1 else f"{workers} worker processes"
     click.echo(f"Serving {context.location} on http://{host}:{bound_port}/ from {how} (Ctrl-C to stop)", err=True)
+    # A service manager's stop ends waitress as Ctrl-C does (gunicorn's master sets its own handler), so
+    # that the writer gets time to finish its batch.
+    signal.signal(signal.SIGTERM, _interrupt)
     with WriterProcess(context.location) as writer:
         try:
             if workers == 1:
@@ -495,6 +498,10 @@ def serve(context: Context, host: str, port: int, workers: int | None, threads: 
                                 every_second=writer.check).run()
         except KeyboardInterrupt:
             pass
+
+
+def _interrupt(*_) -> None:
+    raise KeyboardInterrupt
 
 
 @cli.group()

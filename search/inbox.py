@@ -38,6 +38,7 @@ INBOX_NAME = "inbox"
 POSTED_NAME = "posted"
 MAX_POSTED_ARTICLES = 1000
 MAX_POST_BYTES = 10 * 2**20
+DEBRIS_AGE = 600  # seconds after which a half-written batch is surely abandoned
 RECORD_FIELDS = ("id", "title", "date", "source", "distributor", "url", *BODY_FIELDS)
 _REQUEST = SourceFile(key="request", path="request", data=b"")
 _SURROGATE = re.compile("[\ud800-\udfff]")
@@ -163,14 +164,16 @@ class Inbox:
         return [found for file in sorted(files) if (found := found_below(self.posted, file)) is not None]
 
     def indexed_articles(self, manifest: Manifest) -> int:
-        """How many articles of `posted/` the manifest says are indexed."""
-        folder = path_text(resolved(self.posted)) + os.sep
+        """How many articles of `posted/` the manifest says are indexed (where the folder was when they
+        were: the index may have been moved since)."""
+        folder = (manifest.posted or path_text(resolved(self.posted))) + os.sep
         return sum(record.articles for key, record in manifest.files.items() if key.startswith(folder))
 
     def apply(self) -> AppliedBatches:
         """Apply the waiting batches to `posted/`, in order (call holding the write lock). They stay in the
         inbox until `drop`, once what they changed is committed: a run that fails applies them again."""
         applied = AppliedBatches()
+        self._clear_debris()
         for batch in self.waiting():
             try:
                 operations = _operations(batch)
@@ -188,6 +191,15 @@ class Inbox:
             if folder.exists():  # new subfolders before the folder naming them
                 fsync_path(folder)
         return applied
+
+    def _clear_debris(self) -> None:
+        """Remove batches a web worker that died (or a full disk) left half-written, once they are older
+        than any request takes."""
+        with suppress(OSError):
+            for entry in os.scandir(self.folder):
+                if entry.name.startswith(".") and entry.name.endswith(".tmp") and \
+                        time.time() - entry.stat().st_mtime > DEBRIS_AGE:
+                    os.unlink(entry.path)
 
     def drop(self, applied: AppliedBatches) -> None:
         """Remove batches whose changes are committed."""

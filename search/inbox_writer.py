@@ -11,9 +11,11 @@ import os
 import signal
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from collections.abc import Callable
+from contextlib import suppress
 from pathlib import Path
 
 from .entities import KeepEntities
@@ -31,6 +33,9 @@ LOCK_WAIT = 1.0  # seconds one look waits for another writer; then the next look
 RETRY_AFTER = 10.0  # seconds before trying again after an unexpected error
 PARALLEL_INBOX_BYTES = 100_000  # about 150 articles: enough text to find entities on every core
 RESTART_EVERY = 10.0  # seconds at least between two starts of a writer process that keeps stopping
+HEARTBEAT = 2.0  # seconds between two signs of life from the writer
+SILENT_AFTER = 30.0  # seconds without one after which the writer is taken for frozen, and replaced
+STOP_WAIT = 10.0  # seconds the server waits, when it stops, for the writer to finish its batch
 
 log = logging.getLogger("news_search.inbox")
 
@@ -86,7 +91,8 @@ class InboxWriter:
 
 class WriterProcess:
     """The writer, in a process of its own while the server runs (a context manager): `check`, called
-    now and then, starts it again if it died. It ends with the server, even one that is killed.
+    now and then, starts it again if it died or stopped answering. It ends with the server, even one
+    that is killed; a batch it was writing stays in the inbox and is written again.
 
     Only the process that started it checks or stops it: gunicorn's web workers are forks of that
     process, and leave through the same `with` block when they exit.
@@ -97,35 +103,62 @@ class WriterProcess:
         self.owner = os.getpid()
         self.process: subprocess.Popen | None = None
         self.started = 0.0
+        handle, name = tempfile.mkstemp(prefix="news-search-writer-", suffix=".alive")
+        os.close(handle)
+        self.heartbeat = Path(name)  # the writer touches it every HEARTBEAT seconds, whatever it is doing
 
     def __enter__(self) -> WriterProcess:
         self._start()
         return self
 
     def __exit__(self, *exc_info) -> None:
-        if os.getpid() == self.owner and self.process is not None:
-            self.process.terminate()  # a batch being written is finished first
-            self.process.wait()
+        if os.getpid() != self.owner:
+            return
+        if self.process is not None:
+            self.process.terminate()  # the writer finishes its batch, if it can within STOP_WAIT
+            try:
+                self.process.wait(STOP_WAIT)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+        self.heartbeat.unlink(missing_ok=True)
 
     def check(self) -> None:
-        """Start the writer again if it stopped (at most once per RESTART_EVERY seconds)."""
-        if os.getpid() != self.owner or self.process is None or self.process.poll() is None:
+        """Start the writer again if it ended or stopped answering (at most once per RESTART_EVERY s)."""
+        if os.getpid() != self.owner or self.process is None:
             return
-        if time.monotonic() - self.started >= RESTART_EVERY:
-            log.warning("the writer of posted articles stopped (exit status %s); starting it again",
-                        self.process.returncode)
-            try:
-                self._start()
-            except OSError as error:  # out of processes or memory: the next check tries again
-                log.error("the writer of posted articles could not be started: %s", error)
+        now = time.monotonic()
+        if now - self.started < RESTART_EVERY:
+            return
+        if self.process.poll() is not None:
+            log.warning("the writer of posted articles is no longer running; starting it again")
+        elif time.time() - self._last_beat() > SILENT_AFTER:
+            log.warning("the writer of posted articles has not answered for %.0f s; starting it again", SILENT_AFTER)
+            self.process.kill()
+            self.process.wait()
+        else:
+            return
+        try:
+            self._start()
+        except OSError as error:  # out of processes or memory: the next check tries again
+            log.error("the writer of posted articles could not be started: %s", error)
+
+    def _last_beat(self) -> float:
+        try:
+            return self.heartbeat.stat().st_mtime
+        except OSError:
+            return 0.0
 
     def _start(self) -> None:
         self.started = time.monotonic()
-        self.process = subprocess.Popen([sys.executable, "-m", __name__, self.root, str(self.owner)])
+        os.utime(self.heartbeat)
+        self.process = subprocess.Popen([sys.executable, "-m", __name__, self.root, str(self.owner),
+                                         str(self.heartbeat)])
 
 
-def _write_inbox(root: str, parent: int) -> None:
+def _write_inbox(root: str, parent: int, heartbeat: str) -> None:
     start_worker(parent)
+    threading.Thread(target=_beat, args=(Path(heartbeat),), name="heartbeat", daemon=True).start()
     logging.basicConfig(format="%(asctime)s %(message)s", datefmt="%Y-%m-%d %H:%M:%S", level=logging.INFO)
     writer = InboxWriter(IndexStore(root), on_batch=_log_batch())
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C reaches the server, which stops this process
@@ -136,6 +169,15 @@ def _write_inbox(root: str, parent: int) -> None:
     except NewsSearchError:
         pass  # the first look reports what is wrong with the index
     writer.run()
+
+
+def _beat(heartbeat: Path) -> None:
+    """Touch the heartbeat file, for the server to see this process still runs (a stopped or frozen
+    process stops touching it)."""
+    while True:
+        with suppress(OSError):
+            os.utime(heartbeat)
+        time.sleep(HEARTBEAT)
 
 
 def _log_batch() -> Callable[[WatchBatch], None]:
@@ -156,4 +198,4 @@ def _log_batch() -> Callable[[WatchBatch], None]:
 
 
 if __name__ == "__main__":
-    _write_inbox(sys.argv[1], int(sys.argv[2]))
+    _write_inbox(sys.argv[1], int(sys.argv[2]), sys.argv[3])

@@ -78,12 +78,13 @@ def index_paths(store: IndexStore, paths: Iterable[Path | str], *, rebuild: bool
             report.recovered = f"the previous writer ({lock.abandoned_by}) stopped without finishing"
         store.clear_debris()
         inbox = Inbox(store.root)
-        scope, found, applied = _files_to_index(inbox, roots, report, dry_run=dry_run, posted_only=posted_only)
+        applied = _apply_inbox(inbox, report, dry_run=dry_run)
         fresh = rebuild or not store.exists()
         manifest = Manifest(files={}) if fresh else store.manifest()
         if not fresh and manifest.format != FORMAT_VERSION:
-            report.rebuilt = _rebuild_for_lasting_ids(manifest, scope)
+            report.rebuilt = _rebuild_for_lasting_ids(manifest, [inbox.posted, *roots])
             fresh, manifest = True, Manifest(files={})
+        scope, found = _files_to_index(inbox, roots, applied, manifest, report, posted_only=posted_only)
         held = {path_text(resolved(Path(path))) for path in hold}
         records_before = dict(manifest.files)
         changes = _plan(found, held, manifest, scope, report)
@@ -127,22 +128,34 @@ def index_paths(store: IndexStore, paths: Iterable[Path | str], *, rebuild: bool
     return report
 
 
-def _files_to_index(inbox: Inbox, roots: list[Path], report: IndexReport, *, dry_run: bool,
-                    posted_only: bool) -> tuple[list[Path], dict[str, FoundFile], AppliedBatches]:
-    """The run's scope (the folder of articles posted over HTTP first, then the paths given) and the files
-    found in it, once the batches waiting in the inbox are applied; with `posted_only`, the scope is
-    the posted files those batches changed. Batches are dropped when the run has committed them."""
+def _apply_inbox(inbox: Inbox, report: IndexReport, *, dry_run: bool) -> AppliedBatches:
+    """The batches waiting in the inbox, applied to `posted/` (dropped when the run has committed them)."""
+    if dry_run:
+        return AppliedBatches()
     try:
-        applied = AppliedBatches() if dry_run else inbox.apply()
+        applied = inbox.apply()
     except OSError as error:
         raise NewsSearchError(f"could not apply the articles posted to {inbox.folder}: "
                               f"{error.strerror or error}") from error
     report.errors.extend(applied.problems)
-    if posted_only:
+    return applied
+
+
+def _files_to_index(inbox: Inbox, roots: list[Path], applied: AppliedBatches, manifest: Manifest, report: IndexReport,
+                    *, posted_only: bool) -> tuple[list[Path], dict[str, FoundFile]]:
+    """The run's scope (the folder of articles posted over HTTP first, then the paths given) and the files
+    found in it; with `posted_only`, the posted files the applied batches changed. An index folder that
+    was moved or copied has its posted files at a new place: the old place joins the scope, so that
+    they are read again from the new one and their old records go."""
+    here, before = path_text(resolved(inbox.posted)), manifest.posted
+    manifest.posted = here
+    moved = before is not None and before != here
+    if posted_only and not moved:
         return ([inbox.posted / file for file in applied.files],
-                {file.key: file for file in inbox.posted_files(applied.files)}, applied)
-    scope = [inbox.posted, *roots] if inbox.posted.is_dir() else roots
-    return scope, {file.key: file for file in find_files(scope, report.errors, report.skipped)}, applied
+                {file.key: file for file in inbox.posted_files(applied.files)})
+    scope = [inbox.posted, *roots] if inbox.posted.is_dir() else list(roots)
+    found = {file.key: file for file in find_files(scope, report.errors, report.skipped)}
+    return (scope + [Path(before)] if moved else scope), found
 
 
 def _rebuild_for_lasting_ids(manifest: Manifest, roots: list[Path]) -> str:

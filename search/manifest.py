@@ -42,6 +42,7 @@ class Manifest:
     # index-wide naming): searches for either find both.
     names: dict[str, dict[str, str]] = field(default_factory=dict)
     format: int = FORMAT_VERSION  # the layout it was read in; an index of an older one is built again
+    posted: str | None = None  # where the index's folder of posted articles was (it moves with the index)
 
     @classmethod
     def load(cls, path: Path) -> Manifest:
@@ -54,7 +55,7 @@ class Manifest:
                 return cls(files={})  # an older layout: every file is read again
             return cls(files={key: FileRecord(**record) for key, record in data["files"].items()},
                        last_indexed=data.get("last_indexed"), entities=data.get("entities"), toc=data.get("toc"),
-                       names=data.get("names") or {}, format=layout)
+                       names=data.get("names") or {}, format=layout, posted=data.get("posted"))
         except FileNotFoundError:
             return cls(files={})
         except (OSError, ValueError, TypeError, KeyError, AttributeError) as error:
@@ -75,6 +76,7 @@ class Manifest:
         """Write atomically: a crash leaves either the old manifest or the new one."""
         self.last_indexed = dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
         data = {"format": FORMAT_VERSION, "last_indexed": self.last_indexed, "entities": self.entities,
-                "toc": self.toc, "names": self.names, "files": {key: asdict(record) for key, record in sorted(self.files.items())}}
+                "toc": self.toc, "names": self.names, "posted": self.posted,
+                "files": {key: asdict(record) for key, record in sorted(self.files.items())}}
         write_atomically(path, json.dumps(data, indent=0, ensure_ascii=False).encode("utf-8"))
 

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import signal
 import socket
 import stat
@@ -17,6 +18,7 @@ import pytest
 from cli import cli
 from search import IndexStore, NewsIndex, SearchRequest, index_paths
 from search.inbox import MAX_POST_BYTES, Inbox, parse_articles
+from search import inbox_writer
 from search.inbox_writer import InboxWriter
 from search.tokens import TokenStore
 from web import create_app
@@ -310,17 +312,22 @@ def test_a_damaged_tokens_file_is_a_503_that_says_so(client, index_root, entry):
     assert answer.status_code == 503 and "API tokens cannot be checked" in answer.get_json()["error"]
 
 
-def _raw_answer(base: str, request_bytes: bytes) -> str:
+def _raw_answer(base: str, request_bytes: bytes) -> tuple[str, bytes]:
+    """The status line and body of the answer to `request_bytes`, sent as they are."""
     host, port = base.removeprefix("http://").split(":")
     with socket.create_connection((host, int(port)), timeout=30) as connection:
-        connection.sendall(request_bytes)
+        try:
+            connection.sendall(request_bytes)
+        except (BrokenPipeError, ConnectionResetError):  # the server answered before reading all that was sent
+            pass
         answer = b""
         try:
             while chunk := connection.recv(65536):
                 answer += chunk
-        except ConnectionResetError:  # the server answered before reading all that was sent
+        except ConnectionResetError:
             pass
-    return answer.split(b"\r\n", 1)[0].decode()
+    head, _, body = answer.partition(b"\r\n\r\n")
+    return head.split(b"\r\n", 1)[0].decode(), body
 
 
 @pytest.mark.parametrize("workers", [1, 2])
@@ -330,8 +337,9 @@ def test_chunked_bodies_are_held_to_the_limit_and_a_bad_chunk_is_a_400(index_roo
     chunk = b"x" * 2**20
     too_large = head + (b"%x\r\n" % len(chunk) + chunk + b"\r\n") * 11 + b"0\r\n\r\n"
     with running_server(index_root, workers=workers) as base:
-        assert _raw_answer(base, too_large).split()[1] == "413"
-        assert _raw_answer(base, head + b"zz\r\n").split()[1] == "400"
+        status, body = _raw_answer(base, too_large)
+        assert status.split()[1] == "413" and "error" in json.loads(body)
+        assert _raw_answer(base, head + b"zz\r\n")[0].split()[1] == "400"
     assert not Inbox(index_root).posted.exists() and Inbox(index_root).waiting() == []
 
 
@@ -355,3 +363,44 @@ def test_a_large_inbox_finds_entities_on_every_core(index_root):
     big = [dict(QUOKKA, id=f"q{n}", body=QUOKKA["body"] + " More." * 100) for n in range(200)]
     writer.inbox.accept(parse_articles("".join(json.dumps(record) + "\n" for record in big), lines=True))
     assert writer.entity_jobs() == max(1, os.cpu_count() or 1)
+
+
+def test_a_moved_or_copied_index_keeps_each_posted_article_once(client, index_root, secret, tmp_path):
+    ids = _post(client, secret, [WOMBAT, QUOKKA]).get_json()["ids"]
+    index_paths(IndexStore(index_root), [SEEDS], entities=False)
+    copy = tmp_path / "elsewhere" / "index"
+    shutil.copytree(index_root, copy, symlinks=True)
+    index_paths(IndexStore(copy), [SEEDS], entities=False)
+    assert sorted(hit.id for hit in _found(copy, "wombat OR quokka")) == sorted(ids)
+    assert NewsIndex(copy).stats().posted_articles == 2
+    moved = create_app({"INDEX": str(copy), "TESTING": True}).test_client()
+    assert moved.delete(f"/api/articles/{ids[0]}", headers={"Authorization": f"Bearer {secret}"}).status_code == 202
+    index_paths(IndexStore(copy), [], entities=False, posted_only=True)
+    assert [hit.id for hit in _found(copy, "wombat OR quokka")] == [ids[1]]
+    assert len(_found(index_root, "wombat OR quokka")) == 2  # the original is left as it was
+
+
+def test_half_written_batches_are_cleared_once_surely_abandoned(index_root):
+    inbox = Inbox(index_root)
+    inbox.folder.mkdir()
+    old, fresh = inbox.folder / ".1-2-old.jsonl.tmp", inbox.folder / ".1-2-fresh.jsonl.tmp"
+    old.write_text("{")
+    fresh.write_text("{")
+    os.utime(old, (time.time() - 3600, time.time() - 3600))
+    index_paths(IndexStore(index_root), [], entities=False)
+    assert not old.exists() and fresh.exists()
+
+
+def test_a_frozen_writer_is_replaced(index_root, monkeypatch):
+    monkeypatch.setattr(inbox_writer, "RESTART_EVERY", 0.0)
+    monkeypatch.setattr(inbox_writer, "SILENT_AFTER", 3.0)
+    with inbox_writer.WriterProcess(index_root) as writer:
+        first = writer.process
+        time.sleep(1)
+        writer.check()
+        assert writer.process is first  # alive and beating
+        os.kill(first.pid, signal.SIGSTOP)
+        time.sleep(4)
+        writer.check()
+        assert writer.process is not first and first.poll() is not None
+        assert writer.process.poll() is None

@@ -6,6 +6,7 @@ too large: 431), the same security headers as the application's.
 """
 from __future__ import annotations
 
+import json
 import socket
 import threading
 import time
@@ -37,9 +38,20 @@ def listening_socket(host: str, port: int) -> socket.socket:
 # One process: waitress, with threads.
 
 class _SecureErrorTask(ErrorTask):
+    """waitress's own error answer, with our security headers, and as JSON under /api/ like the API's."""
+
     def execute(self) -> None:
-        self.response_headers.extend(SECURITY_HEADERS.items())
-        super().execute()
+        error = self.request.error
+        status, headers, body = error.to_response(self.channel.server.adj.ident)
+        if (getattr(self.request, "path", None) or "").startswith("/api/"):
+            body = json.dumps({"error": f"{error.reason}: {error.body}"}).encode()
+            kept = [(name, value) for name, value in headers if name.lower() not in ("content-type", "content-length")]
+            headers = [*kept, ("Content-Type", "application/json"), ("Content-Length", str(len(body)))]
+        self.status = status
+        self.response_headers.extend([*headers, *SECURITY_HEADERS.items()])
+        self.set_close_on_finish()
+        self.content_length = len(body)
+        self.write(body)
 
 
 class _SecureChannel(HTTPChannel):
