@@ -181,14 +181,15 @@ def _beat(heartbeat: Path) -> None:
 
 
 def _log_batch() -> Callable[[WatchBatch], None]:
-    """Log each batch, and a refusal (the lock held by another writer) once until it changes."""
+    """Log each batch that changed something, and a refusal (the lock held by another writer) once until it
+    changes."""
     last_error: list[str | None] = [None]
 
     def log_batch(batch: WatchBatch) -> None:
         if batch.error:
             if batch.error != last_error[0]:
                 log.warning("posted articles wait: %s", batch.error)
-        else:
+        elif batch.changed:
             log.info("posted articles: %s (%.1f s)", batch.report.summary(), batch.seconds)
             for problem in batch.report.errors:
                 log.warning("  %s", problem)
