@@ -220,12 +220,23 @@ def test_an_accepted_article_survives_a_kill_of_the_server(index_root, secret):
         assert _total_within(base, "wombat", 1, seconds=30) == 1
 
 
+def _web_workers(master: int, count: int, seconds: float = 20.0) -> list[int]:
+    """The pids of the master's forked web workers, once there are `count` (the server answers as soon as
+    the first one is up)."""
+    command = Path(f"/proc/{master}/cmdline").read_bytes()
+    deadline = time.monotonic() + seconds
+    while True:
+        children = Path(f"/proc/{master}/task/{master}/children").read_text().split()
+        workers = [int(pid) for pid in children if Path(f"/proc/{pid}/cmdline").read_bytes() == command]
+        if len(workers) >= count or time.monotonic() > deadline:
+            return workers
+        time.sleep(0.1)
+
+
 def test_a_web_worker_that_exits_leaves_the_writer_running(index_root, secret):
     process, base = start_server(index_root, workers=2)
     try:
-        command = Path(f"/proc/{process.pid}/cmdline").read_bytes()
-        children = Path(f"/proc/{process.pid}/task/{process.pid}/children").read_text().split()
-        workers = [int(pid) for pid in children if Path(f"/proc/{pid}/cmdline").read_bytes() == command]  # forks
+        workers = _web_workers(process.pid, 2)
         assert len(workers) == 2
         os.kill(workers[0], signal.SIGTERM)  # the worker leaves; gunicorn starts another in its place
         time.sleep(1)
