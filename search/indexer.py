@@ -84,7 +84,8 @@ def index_paths(store: IndexStore, paths: Iterable[Path | str], *, rebuild: bool
         if not fresh and manifest.format != FORMAT_VERSION:
             report.rebuilt = _rebuild_for_lasting_ids(manifest, [inbox.posted, *roots])
             fresh, manifest = True, Manifest(files={})
-        scope, found = _files_to_index(inbox, roots, applied, manifest, report, posted_only=posted_only)
+        posted_before, manifest.posted = manifest.posted, path_text(resolved(inbox.posted))
+        scope, found = _files_to_index(inbox, roots, applied, posted_before, report, posted_only=posted_only)
         held = {path_text(resolved(Path(path))) for path in hold}
         records_before = dict(manifest.files)
         changes = _plan(found, held, manifest, scope, report)
@@ -141,21 +142,20 @@ def _apply_inbox(inbox: Inbox, report: IndexReport, *, dry_run: bool) -> Applied
     return applied
 
 
-def _files_to_index(inbox: Inbox, roots: list[Path], applied: AppliedBatches, manifest: Manifest, report: IndexReport,
-                    *, posted_only: bool) -> tuple[list[Path], dict[str, FoundFile]]:
+def _files_to_index(inbox: Inbox, roots: list[Path], applied: AppliedBatches, posted_before: str | None,
+                    report: IndexReport, *, posted_only: bool) -> tuple[list[Path], dict[str, FoundFile]]:
     """The run's scope (the folder of articles posted over HTTP first, then the paths given) and the files
     found in it; with `posted_only`, the posted files the applied batches changed. An index folder that
-    was moved or copied has its posted files at a new place: the old place joins the scope, so that
-    they are read again from the new one and their old records go."""
-    here, before = path_text(resolved(inbox.posted)), manifest.posted
-    manifest.posted = here
-    moved = before is not None and before != here
+    was moved or copied has its posted files at a new place (`posted_before`: where the manifest saw
+    them): the old place joins the scope, so that they are read again from the new one and their old
+    records go."""
+    moved = posted_before is not None and posted_before != path_text(resolved(inbox.posted))
     if posted_only and not moved:
         return ([inbox.posted / file for file in applied.files],
                 {file.key: file for file in inbox.posted_files(applied.files)})
     scope = [inbox.posted, *roots] if inbox.posted.is_dir() else list(roots)
     found = {file.key: file for file in find_files(scope, report.errors, report.skipped)}
-    return (scope + [Path(before)] if moved else scope), found
+    return (scope + [Path(posted_before)] if moved else scope), found
 
 
 def _rebuild_for_lasting_ids(manifest: Manifest, roots: list[Path]) -> str:

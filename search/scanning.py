@@ -67,8 +67,7 @@ def find_files(roots: list[Path], errors: list[ReadError],
                                                            f"{shown_key(names_below[below])}; its articles are named "
                                                            "by its full path, and change name if it moves"))
                 below = key
-            yield FoundFile(key, target, shown_path(path), stat.st_size, stat.st_mtime_ns, (stat.st_dev, stat.st_ino),
-                            below)
+            yield _found(path, target, stat, below)
 
 
 def found_below(root: Path, relative: str) -> FoundFile | None:
@@ -79,9 +78,13 @@ def found_below(root: Path, relative: str) -> FoundFile | None:
         stat = path.stat()
     except OSError:
         return None
-    target = resolved(path)
+    return _found(path, resolved(path), stat, _path_below(root, path))
+
+
+def _found(path: Path, target: Path, stat: os.stat_result, below: str) -> FoundFile:
+    """The file found at `path` (`target` once links are resolved), as `stat` saw it."""
     return FoundFile(path_text(target), target, shown_path(path), stat.st_size, stat.st_mtime_ns,
-                     (stat.st_dev, stat.st_ino), _path_below(root, path))
+                     (stat.st_dev, stat.st_ino), below)
 
 
 def _path_below(root: Path, path: Path) -> str:
