@@ -27,7 +27,7 @@ from pathlib import Path
 
 from .article import article_id
 from .errors import NewsSearchError
-from .files import fsync_path, path_text
+from .files import fsync_path, path_text, write_atomically
 from .manifest import Manifest
 from .readers import ReadError, SourceFile
 from .readers.fields import BODY_FIELDS, article_from_record, record_key
@@ -186,8 +186,8 @@ class Inbox:
             for operation in operations:
                 applied.files.add(self._apply_one(operation))
             applied.batches.append(batch)
-        folders = {self.posted / file for file in applied.files}
-        for folder in sorted({path.parent for path in folders} | {self.posted}, reverse=True):
+        folders = {(self.posted / file).parent for file in applied.files} | {self.posted}
+        for folder in sorted(folders, reverse=True):
             if folder.exists():  # new subfolders before the folder naming them
                 fsync_path(folder)
         return applied
@@ -214,37 +214,22 @@ class Inbox:
         path = self.posted / file
         if "put" in operation:
             path.parent.mkdir(parents=True, exist_ok=True)
-            temporary = path.with_name(f".{path.name}.tmp")
-            with open(temporary, "w", encoding="utf-8") as handle:
-                handle.write(json.dumps(operation["record"], ensure_ascii=False) + "\n")
-                handle.flush()
-                os.fsync(handle.fileno())
-            os.replace(temporary, path)
+            write_atomically(path, (json.dumps(operation["record"], ensure_ascii=False) + "\n").encode())
         else:
             path.unlink(missing_ok=True)
         return file
 
     def _write_batch(self, operations: list[dict]) -> None:
         """One batch file, whole or not at all, on disk when this returns; NewsSearchError when it cannot be
-        written (a full disk, a read-only folder), with nothing left behind."""
+        written (a full disk, a read-only folder)."""
         name = f"{time.time_ns():020d}-{os.getpid()}-{secrets.token_hex(4)}.jsonl"
-        temporary = self.folder / f".{name}.tmp"
+        data = "".join(json.dumps(operation, ensure_ascii=False) + "\n" for operation in operations).encode()
         try:
             self.folder.mkdir(exist_ok=True)
-            with open(temporary, "w", encoding="utf-8") as handle:
-                for operation in operations:
-                    handle.write(json.dumps(operation, ensure_ascii=False) + "\n")
-                handle.flush()
-                os.fsync(handle.fileno())
-            os.replace(temporary, self.folder / name)
-            fsync_path(self.folder)
-        except BaseException as error:
-            with suppress(OSError):
-                temporary.unlink(missing_ok=True)
-            if isinstance(error, OSError):
-                raise NewsSearchError(f"could not write to the inbox at {self.folder}: "
-                                      f"{error.strerror or error}") from None
-            raise
+            write_atomically(self.folder / name, data)
+        except OSError as error:
+            raise NewsSearchError(f"could not write to the inbox at {self.folder}: "
+                                  f"{error.strerror or error}") from None
 
     def _posted_file(self, article: str, indexed_path: str | None) -> str | None:
         """The file below `posted/` of the indexed article, when it is one of ours and still there."""
