@@ -7,6 +7,7 @@ holds it, the batches wait (they are on disk) and the next look tries again.
 from __future__ import annotations
 
 import logging
+import math
 import os
 import signal
 import subprocess
@@ -32,7 +33,7 @@ LOOK_EVERY = 0.25  # seconds between looks at the inbox
 LOCK_WAIT = 1.0  # seconds one look waits for another writer; then the next look tries again
 RETRY_AFTER = 10.0  # seconds before trying again after an unexpected error
 PARALLEL_INBOX_BYTES = 100_000  # about 150 articles: enough text to find entities on every core
-RESTART_EVERY = 10.0  # seconds at least between two starts of a writer process that keeps stopping
+RESTART_EVERY = 10.0  # seconds at least between two restarts of a writer process that keeps stopping
 HEARTBEAT = 2.0  # seconds between two signs of life from the writer
 SILENT_AFTER = 30.0  # seconds without one after which the writer is taken for frozen, and replaced
 STOP_WAIT = 10.0  # seconds the server waits, when it stops, for the writer to finish its batch
@@ -102,7 +103,7 @@ class WriterProcess:
         self.root = str(root)
         self.owner = os.getpid()
         self.process: subprocess.Popen | None = None
-        self.started = 0.0
+        self.restarted = -math.inf
         handle, name = tempfile.mkstemp(prefix="news-search-writer-", suffix=".alive")
         os.close(handle)
         self.heartbeat = Path(name)  # the writer touches it every HEARTBEAT seconds, whatever it is doing
@@ -124,11 +125,11 @@ class WriterProcess:
         self.heartbeat.unlink(missing_ok=True)
 
     def check(self) -> None:
-        """Start the writer again if it ended or stopped answering (at most once per RESTART_EVERY s)."""
+        """Start the writer again if it ended or stopped answering: at once the first time, then at most
+        once per RESTART_EVERY s, so that a writer that cannot run does not keep a core busy starting."""
         if os.getpid() != self.owner or self.process is None:
             return
-        now = time.monotonic()
-        if now - self.started < RESTART_EVERY:
+        if time.monotonic() - self.restarted < RESTART_EVERY:
             return
         if self.process.poll() is not None:
             log.warning("the writer of posted articles is no longer running; starting it again")
@@ -138,6 +139,7 @@ class WriterProcess:
             self.process.wait()
         else:
             return
+        self.restarted = time.monotonic()
         try:
             self._start()
         except OSError as error:  # out of processes or memory: the next check tries again
@@ -150,7 +152,6 @@ class WriterProcess:
             return 0.0
 
     def _start(self) -> None:
-        self.started = time.monotonic()
         os.utime(self.heartbeat)
         self.process = subprocess.Popen([sys.executable, "-m", __name__, self.root, str(self.owner),
                                          str(self.heartbeat)])

@@ -396,8 +396,20 @@ def test_half_written_batches_are_cleared_once_surely_abandoned(index_root):
     assert not old.exists() and fresh.exists()
 
 
+def test_a_writer_that_keeps_dying_is_started_again_at_once_then_at_most_every_ten_seconds(index_root):
+    with inbox_writer.WriterProcess(index_root) as writer:
+        for _ in range(2):
+            writer.process.kill()
+            writer.process.wait()
+            died = writer.process
+            writer.check()
+        assert writer.process is died  # the second death waits for RESTART_EVERY
+        writer.restarted -= inbox_writer.RESTART_EVERY
+        writer.check()
+        assert writer.process is not died and writer.process.poll() is None
+
+
 def test_a_frozen_writer_is_replaced(index_root, monkeypatch):
-    monkeypatch.setattr(inbox_writer, "RESTART_EVERY", 0.0)
     monkeypatch.setattr(inbox_writer, "SILENT_AFTER", 3.0)
     with inbox_writer.WriterProcess(index_root) as writer:
         first = writer.process
