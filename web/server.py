@@ -40,16 +40,18 @@ def start_server(index: Path | str, *, workers: int = 1, start_timeout: float = 
             time.sleep(0.2)
 
 
-def stop_server(process: subprocess.Popen) -> None:
-    """Stop the server and every process it started."""
+def stop_server(process: subprocess.Popen, wait: float = 40.0) -> None:
+    """Stop the server and every process it started (killed, if it has not stopped after `wait` s)."""
     process.terminate()
     try:
-        process.wait(timeout=20)
-    finally:
-        try:
-            os.killpg(process.pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
+        process.wait(timeout=wait)
+    except subprocess.TimeoutExpired:
+        pass
+    try:
+        os.killpg(process.pid, signal.SIGKILL)
+    except ProcessLookupError:
+        pass
+    process.wait()
 
 
 @contextmanager

@@ -7,6 +7,7 @@ too large: 431), the same security headers as the application's.
 from __future__ import annotations
 
 import json
+import math
 import socket
 import threading
 import time
@@ -21,6 +22,7 @@ from waitress.server import create_server
 from waitress.task import ErrorTask
 
 from search import NewsSearchError
+from search.config import search_time_limit
 from search.inbox import MAX_POST_BYTES
 
 from . import create_app
@@ -130,6 +132,8 @@ class WorkerProcesses(BaseApplication):
             "proc_name": "news-search",
             "loglevel": "error",  # not each bad request: its line may hold what a careless client put there
             "control_socket_disable": True,  # no control socket file in the user's home
+            # On a stop, a worker gets as long to finish its requests as a search may take (default 30 s).
+            "graceful_timeout": math.ceil(search_time_limit()),
         }
         super().__init__()
 
