@@ -71,16 +71,30 @@ class FacetColumn:
 
 def count_values(columns: Columns, facet: str, docs: np.ndarray, limit: int,
                  always: tuple[str, ...] = ()) -> list[FacetValue]:
-    """The `limit` most frequent values of a facet among `docs`, by count then name; then those of
-    `always` (compared case-insensitively) that did not make the cut, as a sidebar shows selected values."""
+    """The `limit` most frequent values of a facet among `docs` (see `ranked_values`)."""
+    column = columns.facet(facet)
+    return ranked_values(column.names, column.counts(docs), limit, always)
+
+
+def value_counts(columns: Columns, facet: str, docs: np.ndarray, always: tuple[str, ...] = ()) -> dict[str, int]:
+    """Every value of a facet held by some of `docs`, with how many, and those of `always` (compared
+    case-insensitively) that this index knows: a shard's share of the facet."""
     column = columns.facet(facet)
     counts = column.counts(docs)
+    wanted = {value.casefold() for value in always}
+    return {name: int(count) for name, count in zip(column.names, counts.tolist())
+            if count or (wanted and name.casefold() in wanted)}
+
+
+def ranked_values(names: list[str], counts: np.ndarray, limit: int, always: tuple[str, ...] = ()) -> list[FacetValue]:
+    """The `limit` values (of sorted `names`) with the highest `counts`, ties by name; then those of
+    `always` (compared case-insensitively) that did not make the cut, as a sidebar shows selected values."""
     present = np.flatnonzero(counts)
     ranked = present[np.lexsort((present, -counts[present]))][:limit].tolist()
-    shown = {column.names[i].casefold() for i in ranked}
+    shown = {names[i].casefold() for i in ranked}
     extra = sorted({value.casefold() for value in always} - shown)
-    ranked += [i for i, name in enumerate(column.names) if extra and name.casefold() in extra]
-    return [FacetValue(column.names[i], int(counts[i])) for i in ranked]
+    ranked += [i for i, name in enumerate(names) if extra and name.casefold() in extra]
+    return [FacetValue(names[i], int(counts[i])) for i in ranked]
 
 
 def count_months(columns: Columns, docs: np.ndarray) -> list[FacetValue]:

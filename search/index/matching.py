@@ -36,6 +36,7 @@ from .matches import Matches
 from .postings import Postings, PostingReader
 from .query import TimedReader
 from .scoring import Bm25
+from .statistics import LocalStatistics, Statistics, WordKey
 
 
 class Unsupported(Exception):
@@ -54,15 +55,19 @@ class QueryMatcher:
         self.columns = columns
         self.schema = postings.schema
         self.bm25 = bm25 or Bm25()
+        self.statistics: Statistics = LocalStatistics(postings)
         self._deadline = math.inf
         self._read: dict[tuple[str, bytes], Postings] = {}  # this search's posting lists, by field and word
         self._with_positions = False
 
-    def begin_search(self, *, with_positions: bool = False) -> None:
+    def begin_search(self, *, with_positions: bool = False, statistics: Statistics | None = None) -> None:
         """Forget the last search's posting lists; with `with_positions`, read the text fields'
-        positions along with them (when the ranking will look for phrases: one read, not two)."""
+        positions along with them (when the ranking will look for phrases: one read, not two).
+        `statistics` are the collection's figures to score with (see `statistics`; default: this
+        index's own)."""
         self._read = {}
         self._with_positions = with_positions
+        self.statistics = statistics or LocalStatistics(self.postings)
 
     def matches(self, query: wq.Query, deadline: float = math.inf) -> Matches:
         """The documents matching `query`, with their scores; raises Unsupported, and OutOfTime once
@@ -118,14 +123,14 @@ class QueryMatcher:
         btext = self._bytes(field, text)
         if btext is None:
             return Matches.none()
-        return self._scored(field, self._postings(field, btext))
+        return self._scored(field, self._postings(field, btext), (field, btext))
 
     def _synonyms(self, query: wq.Query) -> Matches:
         """Every word a pattern or range covers, scored as one word."""
         if query.fieldname not in self.schema:
             return Matches.none()
         words = (text for _, text in query.expanded_terms(self._timed_reader()))
-        return self._scored(query.fieldname, self._union(query.fieldname, words))
+        return self._scored(query.fieldname, self._union(query.fieldname, words), (query.fieldname, str(query)))
 
     def _union(self, field: str, words) -> Postings:
         """The postings of several words as one: documents holding any, their frequencies summed."""
@@ -139,14 +144,18 @@ class QueryMatcher:
         frequencies = np.bincount(inverse, weights=np.concatenate([p.frequencies for p in lists]))
         return Postings(docs, frequencies, None)
 
-    def _scored(self, field: str, postings: Postings) -> Matches:
+    def _scored(self, field: str, postings: Postings, key: WordKey) -> Matches:
+        if not self.schema[field].scorable:
+            return Matches.constant(postings.docs, 1.0) if len(postings.docs) else Matches.none()
+        statistics = self.statistics
+        found_in = statistics.document_frequency(key, len(postings.docs))  # asked even when 0, for shards
         if not len(postings.docs):
             return Matches.none()
-        if not self.schema[field].scorable:
-            return Matches.constant(postings.docs, 1.0)
-        idf = self.bm25.idf(len(postings.docs), self.postings.live_count)
+        live = statistics.live_count()
+        idf = self.bm25.idf(found_in, live)
         lengths = self.postings.field_lengths(field)[postings.docs]
-        scores = self.bm25.scores(field, postings.frequencies, lengths, self.postings.average_length(field), idf)
+        average = statistics.total_length(field) / live if live else 0.0
+        scores = self.bm25.scores(field, postings.frequencies, lengths, average, idf)
         return Matches(postings.docs, scores)
 
     def _phrase(self, phrase: wq.Phrase) -> Matches:
@@ -158,17 +167,21 @@ class QueryMatcher:
         if field not in self.schema or not self.schema[field].format.supports("positions"):
             raise Unsupported(f"phrases in {field}, which has no positions")
         texts = [self._bytes(field, word) for word in words]
-        if not texts or any(text is None or not self.postings.has_term(field, text) for text in texts):
+        if not texts or any(text is None for text in texts):
             return Matches.none()
         lists = []
         for text in texts:
             self._check_time()
-            lists.append(self._postings(field, text, with_positions=True))
+            lists.append(self._postings(field, text, with_positions=True) if self.postings.has_term(field, text)
+                         else Postings.empty(with_positions=True))
+        # Scored before the early way out below, so that every word's frequency is asked for (shards sum them).
+        word_scores = [self._scored(field, postings, (field, text)) for postings, text in zip(lists, texts)]
         candidates = reduce(np.intersect1d, [postings.docs for postings in lists])
         if among is not None:
             candidates = np.intersect1d(candidates, among, assume_unique=True)
+        if not len(candidates):
+            return Matches.none()
         found = self._in_sequence(candidates, lists, self.schema[field].format.decode_positions, slop)
-        word_scores = [self._scored(field, postings) for postings in lists]
         return reduce(Matches.__and__, word_scores).within(Matches.constant(found, 0.0))
 
     def _in_sequence(self, candidates: np.ndarray, lists: list[Postings], decode: Callable, slop: int) -> np.ndarray:

@@ -61,7 +61,7 @@ class PostingReader:
                 self._live[np.fromiter(leaf.segment().deleted_docs(), dtype=np.int64) + offset] = False
         self.live_count = int(np.count_nonzero(self._live))
         self._lengths: dict[str, np.ndarray] = {}
-        self._average_lengths: dict[str, float] = {}
+        self._total_lengths: dict[str, float] = {}
 
     def live_docs(self) -> np.ndarray:
         return np.flatnonzero(self._live)
@@ -110,9 +110,8 @@ class PostingReader:
             self._lengths[field] = np.concatenate(parts) if parts else np.zeros(0)
         return self._lengths[field]
 
-    def average_length(self, field: str) -> float:
-        """The mean length of `field` over the live documents."""
-        if field not in self._average_lengths:
-            total = float(self.field_lengths(field)[self._live].sum())
-            self._average_lengths[field] = total / self.live_count if self.live_count else 0.0
-        return self._average_lengths[field]
+    def total_length(self, field: str) -> float:
+        """The summed length of `field` over the live documents."""
+        if field not in self._total_lengths:
+            self._total_lengths[field] = float(self.field_lengths(field)[self._live].sum())
+        return self._total_lengths[field]

@@ -17,9 +17,7 @@ from __future__ import annotations
 import re
 import string
 from collections import Counter
-from pathlib import Path
-
-from .vocabulary import load_vocabulary
+from collections.abc import Callable
 
 MORE_FREQUENT = 10  # how many times more articles the correction must be found in
 MORE_FREQUENT_THAN_KNOWN = 100  # the same, when the typed word is found in some article
@@ -38,10 +36,11 @@ _LETTERS = string.ascii_lowercase
 
 
 class Speller:
-    """Corrections from one index's words, read from `vocabulary` when first needed."""
+    """Corrections from an index's words and how many articles hold each, read by `vocabulary` when
+    first needed (from one index's file, or summed over shards)."""
 
-    def __init__(self, vocabulary: Path) -> None:
-        self._path = vocabulary
+    def __init__(self, vocabulary: Callable[[], Counter]) -> None:
+        self._vocabulary = vocabulary
         self._counts: Counter | None = None
 
     def suggestion(self, query: str) -> str | None:
@@ -66,7 +65,7 @@ class Speller:
 
     def _correction(self, word: str) -> str | None:
         if self._counts is None:
-            self._counts = load_vocabulary(self._path) or Counter()
+            self._counts = self._vocabulary()
         counts = self._counts
         best, best_count = None, (counts[word] * MORE_FREQUENT_THAN_KNOWN or MORE_FREQUENT) - 1
         for candidate in sorted(_one_edit_away(word)):
