@@ -26,9 +26,12 @@ from search import (
     SearchResult,
     index_paths,
 )
+from search.cluster import CLUSTER_ENV, runner_for
 from search.config import INDEX_ENV, default_index_dir, index_dir, lock_wait
 from search.export import EXPORT_FORMATS, exported_lines
 from search.model import MAX_FACET_SIZE, MAX_RELATED, SORTS
+from search.shard_layout import MAX_SHARDS, ShardLayout
+from search.sharded import ShardedIndex, index_shards, open_index
 from search.tokens import TokenStore
 from search.watching import FolderWatcher, WatchBatch
 
@@ -63,13 +66,19 @@ def print_json(data: dict) -> None:
 
 
 class Context:
-    """What every command needs: where the index is."""
+    """What every command needs: where the index is, and where a sharded one's work runs."""
 
-    def __init__(self, index_location: Path) -> None:
+    def __init__(self, index_location: Path, cluster: str | None = None) -> None:
         self.location = index_location
+        self.cluster = cluster
 
-    def open_index(self) -> NewsIndex:
-        return NewsIndex(self.location)
+    def open_index(self) -> NewsIndex | ShardedIndex:
+        return open_index(self.location, runner_for(self.cluster) if ShardLayout.of(self.location) else None)
+
+    def single_index(self, command: str) -> None:
+        """Fail, saying so, when the index is sharded and `command` does not work on shards yet."""
+        if ShardLayout.of(self.location):
+            fail(f"`{command}` does not work on a sharded index yet ({self.location} holds one)")
 
 
 def fail(message: str, code: int = EXIT_FATAL) -> None:
@@ -102,9 +111,12 @@ class ReportingGroup(click.Group):
 @click.group(cls=ReportingGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.option("--index", "index_location", metavar="DIR", type=click.Path(file_okay=False, path_type=Path),
               help=f"Index directory. Default: ${INDEX_ENV}, else {default_index_dir()}.")
+@click.option("--cluster", metavar="ADDRESS", envvar=CLUSTER_ENV,
+              help=f"The Dask scheduler (tcp://host:8786) whose workers do a sharded index's work. "
+                   f"Default: ${CLUSTER_ENV}, else this machine.")
 @click.version_option(package_name="news-search")
 @click.pass_context
-def cli(ctx: click.Context, index_location: Path | None) -> None:
+def cli(ctx: click.Context, index_location: Path | None, cluster: str | None) -> None:
     """Index folders of news articles and search them, with facets.
 
     \b
@@ -112,7 +124,7 @@ def cli(ctx: click.Context, index_location: Path | None) -> None:
         news-search index seeds/
         news-search search "north korea" --from 2024-10 --json
     """
-    ctx.obj = Context(index_dir(index_location))
+    ctx.obj = Context(index_dir(index_location), cluster or None)
 
 
 @cli.command()
@@ -121,12 +133,14 @@ def cli(ctx: click.Context, index_location: Path | None) -> None:
 @click.option("--dry-run", is_flag=True, help="List what would be added, updated and removed; change nothing.")
 @click.option("--jobs", type=click.IntRange(min=1), default=None,
               help="Processes finding entities. Default: every core when there are 2 MB or more to read, else 1.")
+@click.option("--shards", type=click.IntRange(1, MAX_SHARDS), default=None,
+              help="Make a sharded index of N shards (a first build or a --rebuild); later runs keep the count.")
 @no_entities_option
 @json_option
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar and no per-file messages.")
 @click.pass_obj
 def index(context: Context, paths: tuple[Path, ...], rebuild: bool, dry_run: bool, jobs: int | None,
-          no_entities: bool, as_json: bool, quiet: bool) -> None:
+          shards: int | None, no_entities: bool, as_json: bool, quiet: bool) -> None:
     """Add, update and remove articles so the index matches PATHs (files or folders).
 
     Unchanged files are skipped without being read; articles whose file vanished
@@ -147,11 +161,21 @@ def index(context: Context, paths: tuple[Path, ...], rebuild: bool, dry_run: boo
         news-search index seeds/ ~/archive/2024/
         news-search index --dry-run ~/archive/
         news-search index --rebuild --no-entities ~/archive/
+        news-search --index ~/sharded index --shards 4 ~/archive/
+
+    A sharded index is N indexes that every command searches as one, with the
+    same results; each file goes to the shard its name hashes to. With --cluster,
+    each shard is indexed as a task on that Dask cluster.
     """
     progress = None if quiet or dry_run or not sys.stderr.isatty() else TerminalProgress()
+    options = dict(dry_run=dry_run, jobs=jobs, lock_timeout=lock_wait(), entities=not no_entities)
     try:
-        report = index_paths(IndexStore(context.location), paths, rebuild=rebuild, dry_run=dry_run,
-                             progress=progress, jobs=jobs, lock_timeout=lock_wait(), entities=not no_entities)
+        if shards or ShardLayout.of(context.location):
+            runner = runner_for(context.cluster) if context.cluster else None
+            report = index_shards(context.location, paths, shards, rebuild=rebuild, runner=runner,
+                                  progress=progress if runner is None else None, **options)
+        else:
+            report = index_paths(IndexStore(context.location), paths, rebuild=rebuild, progress=progress, **options)
     except KeyboardInterrupt:
         fail("interrupted; the index is as it was before this run", 130)
     if report.recovered and not quiet:
@@ -219,6 +243,7 @@ def watch(context: Context, paths: tuple[Path, ...], interval: float, poll: bool
                                      f"({batch.seconds:.1f} s{_waiting(batch.waiting)})"), err=True)
             _print_notes(batch.report)
 
+    context.single_index("watch")
     watcher = FolderWatcher(IndexStore(context.location), paths, interval=interval, entities=not no_entities,
                             polling=poll, lock_timeout=lock_wait(), on_batch=log)
     signal.signal(signal.SIGTERM, lambda *_: watcher.stop.set())  # a service manager's stop: finish the batch
@@ -475,6 +500,7 @@ def serve(context: Context, host: str, port: int, workers: int | None, threads: 
     from web import create_app
     from web.serving import WorkerProcesses, listening_socket, serve_in_one_process
 
+    context.single_index("serve")
     context.open_index().stats()  # fail now, with the message that says how to build one
     try:
         listener = listening_socket(host, port)
@@ -523,6 +549,7 @@ def token() -> None:
 @click.pass_obj
 def token_create(context: Context, name: str) -> None:
     """Make a token called NAME and print it: the only time it is shown."""
+    context.single_index("token create")
     IndexStore(context.location).current_generation()  # an index to belong to, or the message saying how
     secret = TokenStore(context.location).create(name)
     click.echo(secret)

@@ -24,6 +24,7 @@ from .index.writing import Batch, restore_derived_files
 from .manifest import FORMAT_VERSION, Manifest
 from .reading import FileOutcome, read_file, unchanged_on_disk
 from .renaming import rename_across_index
+from .shard_layout import shard_of
 from .report import Change, IndexReport
 from .scanning import FoundFile, find_files, in_scope, resolved
 
@@ -51,7 +52,7 @@ class _NoProgress:
 def index_paths(store: IndexStore, paths: Iterable[Path | str], *, rebuild: bool = False, dry_run: bool = False,
                 jobs: int | None = None, progress: Progress | None = None, lock_timeout: float = 10.0,
                 aliases: Path | None = None, entities: bool = True, hold: Collection[str] = (),
-                posted_only: bool = False) -> IndexReport:
+                posted_only: bool = False, shard: tuple[int, int] | None = None) -> IndexReport:
     """Bring the index up to date with the files under `paths`.
 
     With `rebuild`, a fresh index of exactly these paths replaces the current one
@@ -63,7 +64,9 @@ def index_paths(store: IndexStore, paths: Iterable[Path | str], *, rebuild: bool
     next run with entities derives them for every article. Articles posted over HTTP
     (see `inbox`) are part of every run; with `posted_only` (the server's writer), the
     run looks only at the posted files that waiting batches change. Files named in `hold`
-    (absolute paths; files still being written) are left as they are this time.
+    (absolute paths; files still being written) are left as they are this time. With
+    `shard` (number, count), the index is that shard of a sharded one (`shard_layout`): of
+    the files under `paths`, it holds those whose names hash to it.
     Raises NewsSearchError when nothing could be done at all.
     """
     max_file_bytes()  # a bad setting stops the run before anything is done
@@ -86,6 +89,9 @@ def index_paths(store: IndexStore, paths: Iterable[Path | str], *, rebuild: bool
             fresh, manifest = True, Manifest(files={})
         posted_before, manifest.posted = manifest.posted, path_text(resolved(inbox.posted))
         scope, found = _files_to_index(inbox, roots, applied, posted_before, report, posted_only=posted_only)
+        if shard is not None:
+            found = {key: file for key, file in found.items()
+                     if in_scope(key, [inbox.posted]) or shard_of(file.below, shard[1]) == shard[0]}
         held = {path_text(resolved(Path(path))) for path in hold}
         records_before = dict(manifest.files)
         changes = _plan(found, held, manifest, scope, report)

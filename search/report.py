@@ -45,6 +45,21 @@ class IndexReport:
         name = _DONE[action]
         setattr(self, name, getattr(self, name) + 1)
 
+    @classmethod
+    def combined(cls, reports: list[IndexReport]) -> IndexReport:
+        """The report of runs over parts of one scan (shards): counts summed, each problem once."""
+        combined = cls(dry_run=any(report.dry_run for report in reports))
+        for report in reports:
+            for name in (*_FILE_COUNTS, "articles"):
+                setattr(combined, name, getattr(combined, name) + getattr(report, name))
+            combined.changes += report.changes
+            combined.failed_files |= report.failed_files
+            combined.recovered = combined.recovered or report.recovered
+            combined.rebuilt = combined.rebuilt or report.rebuilt
+        combined.errors = list(dict.fromkeys(error for report in reports for error in report.errors))
+        combined.skipped = list(dict.fromkeys(error for report in reports for error in report.skipped))
+        return combined
+
     def to_dict(self) -> dict:
         data = {name: getattr(self, name) for name in (*_FILE_COUNTS, "articles")}
         data["errors"] = [error.to_dict() for error in self.errors]

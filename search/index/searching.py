@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import math
 import threading
+from collections import Counter
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass
@@ -21,7 +22,7 @@ from ..inbox import Inbox
 from ..model import Export, Hit, IndexStats, RelatedArticles, SearchRequest, SearchResult
 from .columns import Columns
 from .copy_groups import CopyGroups
-from .facets import all_facets, within_dates
+from .facets import all_facets, count_months, value_counts, within_dates
 from .matches import Matches
 from .matching import OutOfTime, QueryMatcher, Unsupported
 from .postings import PostingReader
@@ -35,13 +36,15 @@ from .query import (
     parse_query,
     with_spellings,
 )
-from .ranking import Feedback, best, plain_words, with_nearness
+from .gather import FACET_NAMES, Candidate, ShardPart
+from .ranking import NEARNESS_WINDOW, Feedback, best, plain_words, with_nearness
 from .related import related_query, telling_words
 from .schema import TEXT_FIELDS, from_stored
 from .snippets import SnippetMaker
 from .spelling import SUGGEST_BELOW, Speller
 from .store import IndexStore, whoosh_file_errors
-from .vocabulary import vocabulary_path
+from .statistics import GlobalStatistics, RecordedStatistics, Statistics
+from .vocabulary import load_vocabulary, vocabulary_path
 
 MAX_COPIES_SHOWN = 200  # copies listed on an article's page
 
@@ -103,7 +106,7 @@ class IndexSearcher:
         self._feedback = Feedback(self._query_matcher, self.columns, self._text_of, self._body_analyzer)
         self._spellings = Spellings(store.manifest(self.generation).names)
         self._copies = CopyGroups(self.columns)
-        self._speller = Speller(vocabulary_path(self.generation, self._searcher.reader().generation()))
+        self._speller = Speller(self.vocabulary)
 
     def close(self) -> None:
         self._searcher.close()
@@ -158,14 +161,7 @@ class IndexSearcher:
 
     def _ranking(self, request: SearchRequest, deadline: float) -> Ranking:
         """The matches of `request` that pass its filters, and their order."""
-        user_query = self.query_tree(request.query)
-        terms = TimedReader(self._searcher.reader(), lambda: self._check_time(deadline))
-        check_patterns(user_query, terms)
-        near_words = plain_words(user_query) if request.effective_sort == "relevance" else []
-        self._query_matcher.begin_search(with_positions=bool(near_words))
-        matches = self._matches(user_query, deadline)
-        selection = self._select(matches.docs, request, deadline)
-        self._check_time(deadline)
+        user_query, terms, near_words, matches, selection = self._matched(request, deadline)
         docs = selection.matches()
         if request.effective_sort == "relevance":
             scores = self._final_scores(docs, matches.scores_of(docs), near_words, request.feedback, deadline)
@@ -179,6 +175,83 @@ class IndexSearcher:
             return Ranking(user_query, terms, selection, docs,
                            lambda count: self._copies.first_of_stories(first, count, len(docs)))
         return Ranking(user_query, terms, selection, docs, first)
+
+    def _matched(self, request: SearchRequest, deadline: float, statistics: Statistics | None = None
+                 ) -> tuple[wq.Query, TimedReader, list[str], Matches, Selection]:
+        """The query of `request`, its words to look for side by side, its matches with their scores
+        (by `statistics`, default this index's own), and which pass the dates and filters."""
+        user_query = self.query_tree(request.query)
+        terms = TimedReader(self._searcher.reader(), lambda: self._check_time(deadline))
+        check_patterns(user_query, terms)
+        near_words = plain_words(user_query) if request.effective_sort == "relevance" else []
+        self._query_matcher.begin_search(with_positions=bool(near_words), statistics=statistics)
+        matches = self._matches(user_query, deadline)
+        selection = self._select(matches.docs, request, deadline)
+        self._check_time(deadline)
+        return user_query, terms, near_words, matches, selection
+
+    # A search over shards (see `gather`): figures, then each shard's part, then the hits of the page.
+
+    def statistics(self, request: SearchRequest) -> GlobalStatistics:
+        """This index's figures for the words of `request`, to be summed over shards."""
+        deadline = time.monotonic() + self._time_limit
+        recorded = RecordedStatistics(self._query_matcher.postings)
+        user_query = self.query_tree(request.query)
+        check_patterns(user_query, TimedReader(self._searcher.reader(), lambda: self._check_time(deadline)))
+        self._query_matcher.begin_search(statistics=recorded)
+        self._matches(user_query, deadline)
+        return recorded.recorded(TEXT_FIELDS)
+
+    def part(self, request: SearchRequest, statistics: GlobalStatistics, wanted: int) -> ShardPart:
+        """This shard's share of a search scored with `statistics` (summed over the shards): its first
+        `wanted` matches (and its nearness window), and the full counts of its facets."""
+        if request.feedback or request.collapse:
+            raise QuerySyntaxError("feedback and one hit per story are not available on a sharded index yet")
+        deadline = time.monotonic() + self._time_limit
+        _, _, near_words, matches, selection = self._matched(request, deadline, statistics)
+        docs, ids, days = selection.matches(), self.columns.ids, self.columns.days
+        if request.effective_sort == "relevance":
+            candidates = []
+            window = np.zeros(0, dtype=np.int64)
+            if near_words:
+                window = np.sort(best(docs, matches.scores_of(docs), NEARNESS_WINDOW, self.columns)[0])
+                before = matches.scores_of(window)
+                after = self._final_scores(window, before, near_words, False, deadline)
+                candidates += [Candidate(ids[doc], int(days[doc]), score, bonus, True)
+                               for doc, score, bonus in zip(window.tolist(), before.tolist(), after.tolist())]
+            rest = np.setdiff1d(docs, window, assume_unique=True)
+            ranked, scores = best(rest, matches.scores_of(rest), wanted, self.columns)
+            candidates += [Candidate(ids[doc], int(days[doc]), score, score)
+                           for doc, score in zip(ranked.tolist(), scores.tolist())]
+        else:
+            ranked = self._by_date(docs, wanted, newest=request.effective_sort == "newest")
+            candidates = [Candidate(ids[doc], int(days[doc])) for doc in ranked.tolist()]
+        leave_out, selected = request.facets_leave_own_filter_out, request.filters()
+        counts = {facet: value_counts(self.columns, facet, selection.matches(leaving_out=facet) if leave_out else docs,
+                                      selected[facet] if leave_out else ())
+                  for facet in FACET_NAMES}
+        months = {value.value: value.count for value in count_months(self.columns, docs)}
+        return ShardPart(len(docs), candidates, counts, months, self._copies.group_count(docs))
+
+    def hits(self, request: SearchRequest, ranked: list[tuple[bytes, float | None]]) -> list[Hit]:
+        """The hits of articles of this shard (by id, with the scores the gather gave them), their
+        snippets marked for `request`."""
+        deadline = time.monotonic() + self._time_limit
+        user_query = self.query_tree(request.query)
+        terms = TimedReader(self._searcher.reader(), lambda: self._check_time(deadline))
+        snippets = SnippetMaker(self._body_analyzer, highlight_terms(user_query, terms))
+        docs = [self._searcher.document_number(id=article_id.decode("utf-8")) for article_id, _ in ranked]
+        return [self._hit(doc, score, snippets, deadline) for doc, (_, score) in zip(docs, ranked) if doc is not None]
+
+    def source_names(self) -> list[str]:
+        """The sources of the live articles, each once."""
+        live = np.fromiter(self._searcher.reader().all_doc_ids(), dtype=np.int64)
+        column = self.columns.facet("source")
+        return [column.names[value] for value in np.flatnonzero(column.counts(live)).tolist()]
+
+    def vocabulary(self) -> Counter:
+        """This index's words, as written, with how many articles hold each."""
+        return load_vocabulary(vocabulary_path(self.generation, self._searcher.reader().generation())) or Counter()
 
     def _text_of(self, doc: int) -> str:
         stored = self._searcher.stored_fields(doc)
@@ -380,9 +453,13 @@ class NewsIndex:
             return self._columns[1]
 
     def search(self, request: SearchRequest) -> SearchResult:
+        return self.on_searcher(lambda searcher: searcher.search(request))
+
+    def on_searcher(self, call: Callable[[IndexSearcher], Any]) -> Any:
+        """`call` on this thread's current searcher, a damaged file reported as such."""
         searcher = self.searcher()
         with whoosh_file_errors(searcher.generation):
-            return searcher.search(request)
+            return call(searcher)
 
     def article(self, article_id: str) -> Article | None:
         searcher = self.searcher()

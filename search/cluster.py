@@ -1,0 +1,95 @@
+"""Where the shards' work runs: threads of this process, or tasks on a Dask cluster.
+
+A runner calls `function(shard_root, *args)` once per shard and returns the answers
+in shard order. On a cluster (`distributed`), each call is a task the scheduler gives
+to a worker, which opens the shard itself: the shard's folder must be readable at the
+same path on every worker (a shared folder), or, on machines that each hold some
+shards, a worker started with `--resources "shard-003=1"` gets only the tasks of the
+shards it names. A worker lost mid-task has its task run again on another; a call
+that gets no answer within its time limit fails with a message naming the shards
+that did not answer.
+"""
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any, Protocol
+
+from .errors import NewsSearchError
+
+CLUSTER_ENV = "NEWS_SEARCH_CLUSTER"
+CONNECT_TIMEOUT = 10.0  # seconds to reach the scheduler
+
+
+class ClusterError(NewsSearchError):
+    """The cluster could not be reached, or shards did not answer in time."""
+
+
+class ShardRunner(Protocol):
+    def map(self, function: Callable, roots: list[Path], *args: Any, timeout: float | None = None) -> list: ...
+
+    def close(self) -> None: ...
+
+
+class LocalRunner:
+    """Each shard's call in a thread of this process (each shard's searcher is its thread's own)."""
+
+    def __init__(self) -> None:
+        self._pool = ThreadPoolExecutor(max_workers=max(2, os.cpu_count() or 1), thread_name_prefix="shard")
+
+    def map(self, function: Callable, roots: list[Path], *args: Any, timeout: float | None = None) -> list:
+        futures = [self._pool.submit(function, str(root), *args) for root in roots]
+        return [future.result() for future in futures]
+
+    def close(self) -> None:
+        self._pool.shutdown(wait=False)
+
+
+class DaskRunner:
+    """Each shard's call as a task on the Dask cluster whose scheduler is at `address`."""
+
+    def __init__(self, address: str, connect_timeout: float = CONNECT_TIMEOUT) -> None:
+        try:
+            from distributed import Client
+            self._client = Client(address, timeout=connect_timeout, set_as_default=False)
+        except (OSError, TimeoutError, ValueError) as error:
+            raise ClusterError(f"could not reach the Dask scheduler at {address}: {error}") from None
+        self.address = address
+
+    def map(self, function: Callable, roots: list[Path], *args: Any, timeout: float | None = None) -> list:
+        held = self._held_shards()
+        futures = [self._client.submit(function, str(root), *args, pure=False,
+                                       resources={root.name: 1} if root.name in held else None)
+                   for root in roots]
+        deadline = time.monotonic() + timeout if timeout is not None else None
+        try:
+            answers = []
+            for future in futures:
+                left = max(0.0, deadline - time.monotonic()) if deadline is not None else None
+                try:
+                    answers.append(future.result(timeout=left))
+                except TimeoutError:
+                    missing = ", ".join(root.name for root, late in zip(roots, futures) if not late.done())
+                    raise ClusterError(f"the cluster at {self.address} did not answer for {missing} within "
+                                       f"{timeout:g} s; is a worker that can read them running?") from None
+            return answers
+        finally:
+            for future in futures:
+                future.cancel()
+
+    def _held_shards(self) -> set[str]:
+        """The shards some worker declared as resources (held on its own disk)."""
+        workers = self._client.scheduler_info().get("workers", {}).values()
+        return {name for worker in workers for name in (worker.get("resources") or {})}
+
+    def close(self) -> None:
+        self._client.close()
+
+
+def runner_for(address: str | None) -> ShardRunner:
+    """A runner on the cluster at `address` (default: $NEWS_SEARCH_CLUSTER), else on this machine."""
+    address = address or os.environ.get(CLUSTER_ENV, "").strip() or None
+    return DaskRunner(address) if address else LocalRunner()

@@ -1,0 +1,77 @@
+"""A search over shards, gathered: what each shard answers, and how the answers make one result.
+
+Each shard scores with the summed statistics (`statistics`), so a score means the
+same in every shard, and answers with its share of the ranking (`ShardPart`): its
+first `wanted` matches in the asked order, and the full counts of its facets.
+The first `wanted` of the whole index are among the shards' firsts; the facets'
+counts are sums, ranked as one index ranks them (`facets.ranked_values`).
+
+The nearness bonus (`ranking.with_nearness`) goes to the NEARNESS_WINDOW best matches
+of the whole index, which no shard knows alone. So a shard sends its own window (each
+with its score before and after the bonus) besides its first `wanted` of the rest; the
+global window is the best NEARNESS_WINDOW of the windows sent, and a match outside it
+keeps its score before the bonus.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from ..model import FacetValue
+from .facets import ranked_values
+
+FACET_NAMES = ("source", "people", "orgs", "places")
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """One match a shard puts forward: its id and day (the order of equal scores), and its scores
+    before and after the nearness bonus (both None in an order by date)."""
+
+    id: bytes
+    day: int
+    score: float | None = None
+    with_bonus: float | None = None
+    windowed: bool = False  # in the shard's own nearness window
+
+
+@dataclass(frozen=True)
+class ShardPart:
+    total: int
+    candidates: list[Candidate]
+    counts: dict[str, dict[str, int]]  # facet -> value -> matches, every value with one (and those asked to show)
+    months: dict[str, int]
+    groups: int = 0
+    errors: list[str] = field(default_factory=list)
+
+
+def merged_order(parts: list[ShardPart], sort: str, window: int) -> list[Candidate]:
+    """Every candidate of the parts, in the whole index's order, each with its final score."""
+    candidates = [candidate for part in parts for candidate in part.candidates]
+    if sort != "relevance":
+        newest = sort == "newest"
+        return sorted(candidates, key=lambda c: (c.day == 0, -c.day if newest else c.day, c.id))
+    windowed = sorted((c for c in candidates if c.windowed), key=lambda c: (-c.score, -c.day, c.id))[:window]
+    in_window = {c.id for c in windowed}
+    final = [Candidate(c.id, c.day, c.with_bonus if c.id in in_window else c.score) for c in candidates]
+    return sorted(final, key=lambda c: (-c.score, -c.day, c.id))
+
+
+def merged_facets(parts: list[ShardPart], limit: int, always: dict[str, tuple[str, ...]]) -> dict[str, list[FacetValue]]:
+    """The facets of the whole index: counts summed over the parts, ranked as one index ranks them."""
+    facets = {}
+    for name in FACET_NAMES:
+        summed: dict[str, int] = {}
+        for part in parts:
+            for value, count in part.counts.get(name, {}).items():
+                summed[value] = summed.get(value, 0) + count
+        names = sorted(summed)
+        counts = np.array([summed[value] for value in names], dtype=np.int64)
+        facets[name] = ranked_values(names, counts, limit, always.get(name, ()))
+    months: dict[str, int] = {}
+    for part in parts:
+        for month, count in part.months.items():
+            months[month] = months.get(month, 0) + count
+    facets["month"] = [FacetValue(month, months[month]) for month in sorted(months)]
+    return facets

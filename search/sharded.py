@@ -1,0 +1,181 @@
+"""A sharded index: N indexes searched as one (the scatter and gather of `index.gather`).
+
+Searching one takes three rounds of a call per shard, each run by a `cluster` runner
+(threads here, or tasks on a Dask cluster): the figures BM25 needs for the query's
+words, summed; each shard's first matches and facet counts, scored with the sums;
+then the hits of the page, from the shards that hold them. The answer is the one a
+single index of the same articles gives: totals, hits, scores, facets and pages.
+"""
+from __future__ import annotations
+
+import threading
+from collections import Counter
+from collections.abc import Iterable
+from pathlib import Path
+
+from .article import Article
+from .cluster import ShardRunner, runner_for
+from .config import search_time_limit
+from .errors import NewsSearchError
+from .index import IndexStore, NewsIndex
+from .index.gather import ShardPart, merged_facets, merged_order
+from .index.ranking import NEARNESS_WINDOW
+from .index.spelling import SUGGEST_BELOW, Speller
+from .index.statistics import GlobalStatistics
+from .indexer import Progress, index_paths
+from .model import Hit, IndexStats, SearchRequest, SearchResult
+from .report import IndexReport
+from .shard_layout import ShardLayout
+
+ROUND_TRIP = 5.0  # seconds a cluster may add to a search's own time limit, per round
+
+
+class ShardedIndex:
+    """The shards of `layout`, searched as one index; their work runs on `runner`."""
+
+    def __init__(self, layout: ShardLayout, runner: ShardRunner | None = None) -> None:
+        self.layout = layout
+        self.roots = layout.shard_roots()
+        self.runner = runner or runner_for(None)
+        self._speller = Speller(lambda: sum(self._map(shard_vocabulary), Counter()))
+        self._speller_lock = threading.Lock()
+
+    def _map(self, function, *args) -> list:
+        return self.runner.map(function, self.roots, *args, timeout=search_time_limit() + ROUND_TRIP)
+
+    def search(self, request: SearchRequest) -> SearchResult:
+        statistics = GlobalStatistics.summed(self._map(shard_statistics, request))
+        wanted = request.page * request.per_page
+        parts: list[ShardPart] = self._map(shard_part, request, statistics, wanted)
+        order = merged_order(parts, request.effective_sort, NEARNESS_WINDOW)
+        page = order[(request.page - 1) * request.per_page:wanted]
+        owners = {candidate.id: number for number, part in enumerate(parts) for candidate in part.candidates}
+        asked = [[(c.id, c.score) for c in page if owners[c.id] == number] for number in range(len(parts))]
+        found = {hit.id: hit for hits in self._map_each(shard_hits, request, asked) for hit in hits}
+        total = sum(part.total for part in parts)
+        selected = request.filters() if request.facets_leave_own_filter_out else {}
+        with self._speller_lock:
+            suggestion = self._speller.suggestion(request.query) if total < SUGGEST_BELOW else None
+        return SearchResult(
+            query=request.query, total=total, page=request.page, per_page=request.per_page,
+            hits=[found[c.id.decode("utf-8")] for c in page if c.id.decode("utf-8") in found],
+            facets=merged_facets(parts, request.facet_limit, selected),
+            groups=sum(part.groups for part in parts), suggestion=suggestion, collapsed=request.collapse)
+
+    def _map_each(self, function, request: SearchRequest, per_shard: list[list]) -> list:
+        """`function(root, request, items)` for the shards that have items."""
+        wanted = [number for number, items in enumerate(per_shard) if items]
+        runs = self.runner.map(_each, [self.roots[number] for number in wanted], function, request,
+                               {str(self.roots[number]): per_shard[number] for number in wanted},
+                               timeout=search_time_limit() + ROUND_TRIP)
+        return runs
+
+    def article(self, article_id: str) -> Article | None:
+        return next((article for article in self._map(shard_article, article_id) if article is not None), None)
+
+    def stats(self) -> IndexStats:
+        parts = self._map(shard_stats)
+        sources = set().union(*(names for _, names in parts))
+        stats = [part for part, _ in parts]
+        first = [s.first_date for s in stats if s.first_date]
+        last = [s.last_date for s in stats if s.last_date]
+        indexed = [s.last_indexed for s in stats if s.last_indexed]
+        return IndexStats(
+            articles=sum(s.articles for s in stats), first_date=min(first, default=None),
+            last_date=max(last, default=None), sources=len(sources),
+            index_bytes=sum(s.index_bytes for s in stats), last_indexed=max(indexed, default=None),
+            files=sum(s.files for s in stats), location=str(self.layout.root),
+            posted_articles=sum(s.posted_articles for s in stats), inbox_batches=sum(s.inbox_batches for s in stats))
+
+    def related(self, article_id: str, limit: int = 5):
+        raise _not_yet("related articles")
+
+    def copies(self, article_id: str):
+        raise _not_yet("copies of a story")
+
+    def export(self, request: SearchRequest, *, body: bool = False):
+        raise _not_yet("exports")
+
+    def close(self) -> None:
+        self.runner.close()
+
+
+def _not_yet(what: str) -> NewsSearchError:
+    return NewsSearchError(f"{what} are not available on a sharded index yet")
+
+
+def open_index(root: Path | str, runner: ShardRunner | None = None) -> NewsIndex | ShardedIndex:
+    """The index at `root`, sharded or not."""
+    layout = ShardLayout.of(root)
+    return ShardedIndex(layout, runner) if layout else NewsIndex(root)
+
+
+def index_shards(root: Path | str, paths: Iterable[Path | str], shards: int | None, *, rebuild: bool = False,
+                 runner: ShardRunner | None = None, progress: Progress | None = None, **options) -> IndexReport:
+    """Bring the sharded index at `root` up to date with the files under `paths` (see `index_paths`):
+    each shard is one run over the files that hash to it. `shards` makes a new sharded index (a first
+    build, or a rebuild of an index with as many shards); later runs keep the count recorded."""
+    layout = ShardLayout.of(root)
+    if shards is not None and layout is None:
+        if IndexStore(root).exists():
+            raise NewsSearchError(f"{root} holds an index that is not sharded; build the sharded one in another "
+                                  "folder (--index DIR)")
+        layout = ShardLayout.create(root, shards)
+    elif shards is not None and shards != layout.count:
+        raise NewsSearchError(f"{root} holds an index of {layout.count} shards, not {shards}; to change the "
+                              "count, build it in another folder (--index DIR)")
+    paths = [str(Path(path).resolve()) for path in paths]
+    roots = layout.shard_roots()
+    if runner is None:  # here: one shard after another, each using every core
+        reports = [index_paths(IndexStore(shard), paths, rebuild=rebuild, progress=progress,
+                               shard=(number, layout.count), **options) for number, shard in enumerate(roots)]
+    else:
+        reports = runner.map(_index_shard, roots, paths, layout.count, rebuild, options)
+    return IndexReport.combined(reports)
+
+
+# The calls each shard runs (on a Dask worker: in that process, with its own open indexes).
+
+_open_indexes: dict[str, NewsIndex] = {}
+_open_lock = threading.Lock()
+
+
+def _index_of(root: str) -> NewsIndex:
+    with _open_lock:
+        if root not in _open_indexes:
+            _open_indexes[root] = NewsIndex(root)
+        return _open_indexes[root]
+
+
+def _index_shard(root: str, paths: list[str], count: int, rebuild: bool, options: dict) -> IndexReport:
+    number = int(Path(root).name.removeprefix("shard-"))
+    return index_paths(IndexStore(root), paths, rebuild=rebuild, shard=(number, count), **options)
+
+
+def _each(root: str, function, request: SearchRequest, items: dict[str, list]):
+    return function(root, request, items[root])
+
+
+def shard_statistics(root: str, request: SearchRequest) -> GlobalStatistics:
+    return _index_of(root).on_searcher(lambda searcher: searcher.statistics(request))
+
+
+def shard_part(root: str, request: SearchRequest, statistics: GlobalStatistics, wanted: int) -> ShardPart:
+    return _index_of(root).on_searcher(lambda searcher: searcher.part(request, statistics, wanted))
+
+
+def shard_hits(root: str, request: SearchRequest, ranked: list[tuple[bytes, float | None]]) -> list[Hit]:
+    return _index_of(root).on_searcher(lambda searcher: searcher.hits(request, ranked))
+
+
+def shard_article(root: str, article_id: str) -> Article | None:
+    return _index_of(root).article(article_id)
+
+
+def shard_stats(root: str) -> tuple[IndexStats, list[str]]:
+    index = _index_of(root)
+    return index.stats(), index.on_searcher(lambda searcher: searcher.source_names())
+
+
+def shard_vocabulary(root: str) -> Counter:
+    return _index_of(root).on_searcher(lambda searcher: searcher.vocabulary())

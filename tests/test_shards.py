@@ -1,0 +1,235 @@
+"""A sharded index (search/sharded.py): the same answers as one index of the same articles, here and on
+a Dask cluster of real scheduler and worker processes."""
+from __future__ import annotations
+
+import json
+import os
+import random
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from cli import cli
+from search import IndexStore, NewsIndex, NewsSearchError, QuerySyntaxError, SearchRequest, index_paths
+from search.cluster import ClusterError, DaskRunner, LocalRunner
+from search.shard_layout import ShardLayout, shard_of
+from search.sharded import ShardedIndex, index_shards, open_index
+
+from .conftest import CORPORA, SEEDS, needs_corpus, write_jsonl
+
+WORDS = ("oil price crude opec saudi barrel market bank rate interest central dollar yen trade deficit "
+         "tariff grain wheat harvest ship port strike union coffee cocoa export import growth shares "
+         "profit quarter merger takeover bid court ruling minister election vote reform tax budget").split()
+SOURCES = ("Wire A", "Wire B", "Harbour Daily", "Valley Post", "Capital Times")
+
+# Every kind of query the parser gives: words, AND, OR, NOT, phrases (slop), prefixes, wildcards,
+# ranges, fields, boosts, ANDMAYBE, names, and words no article holds.
+QUERIES = ["oil", "oil price", "oil OR coffee", "oil NOT crude", '"interest rate"', '"oil market"~3', "ship*",
+           "c?ff*", "[bank TO bid]", "title:oil", "body:wheat harvest", "opec^3 oil", "oil ANDMAYBE saudi",
+           "(oil OR grain) AND NOT strike", "zebra", "tarif", "source:\"Wire A\"", "*"]
+
+
+def requests() -> list[SearchRequest]:
+    found = [SearchRequest(query=query) for query in QUERIES]
+    found += [SearchRequest(query="oil", sort="newest", page=2, per_page=7), SearchRequest(query="", sort="oldest"),
+              SearchRequest(query="", page=4, per_page=25), SearchRequest(query="oil price", page=3, per_page=5),
+              SearchRequest.from_text(query="oil", date_from="2024-03", date_to="2024-05"),
+              SearchRequest(query="market", sources=("Wire A", "Valley Post"), facet_limit=2),
+              SearchRequest(query="market", sources=("Capital Times",), facets_leave_own_filter_out=True, facet_limit=1)]
+    return found
+
+
+def generated_files(folder: Path, files: int = 24, per_file: int = 15, seed: int = 7) -> Path:
+    """Articles in many files (so that every shard gets some), of words with skewed frequencies."""
+    rng = random.Random(seed)
+    folder.mkdir(parents=True, exist_ok=True)
+    weights = [1 / (rank + 1) for rank in range(len(WORDS))]
+    for number in range(files):
+        records = []
+        for row in range(per_file):
+            words = rng.choices(WORDS, weights, k=rng.randint(8, 120))
+            records.append({"id": f"f{number}-{row}", "title": " ".join(rng.choices(WORDS, weights, k=4)).title(),
+                            "date": f"2024-{rng.randint(1, 12):02d}-{rng.randint(1, 28):02d}",
+                            "source": rng.choice(SOURCES), "body": " ".join(words) + "."})
+        write_jsonl(folder / f"wire-{number:02d}.jsonl", records)
+    return folder
+
+
+@pytest.fixture(scope="module")
+def pair(tmp_path_factory):
+    """The same articles as one index and as four shards."""
+    base = tmp_path_factory.mktemp("shards")
+    paths = [generated_files(base / "articles"), SEEDS]
+    index_paths(IndexStore(base / "single"), paths, entities=False)
+    report = index_shards(base / "sharded", paths, 4, entities=False)
+    assert report.added == 24 + len(list(SEEDS.iterdir())) and not report.errors
+    return NewsIndex(base / "single"), open_index(base / "sharded"), base
+
+
+def test_every_shard_holds_some_files_and_each_file_is_in_the_shard_its_name_hashes_to(pair):
+    _, sharded, base = pair
+    assert sharded.layout == ShardLayout(base / "sharded", 4)
+    for number, root in enumerate(sharded.roots):
+        names = [Path(key).name for key in IndexStore(root).manifest().files]
+        assert names and all(shard_of(f"articles/{name}", 4) == number for name in names if name.startswith("wire"))
+
+
+@pytest.mark.parametrize("request_", requests(), ids=repr)
+def test_a_sharded_index_answers_exactly_as_one_index(pair, request_):
+    single, sharded, _ = pair
+    assert sharded.search(request_).to_dict() == single.search(request_).to_dict()
+
+
+def test_the_comparison_sees_scores_pages_facets_and_suggestions(pair):
+    single, _, _ = pair
+    result = single.search(SearchRequest(query="oil price", page=2, per_page=5))
+    assert result.total > 50 and len({hit.score for hit in result.hits}) > 1
+    assert len(result.facets["source"]) == 5 and len(result.facets["month"]) == 12
+    assert single.search(SearchRequest(query="tarif")).suggestion == "tariff"
+
+
+def test_articles_and_figures_of_a_sharded_index(pair):
+    single, sharded, base = pair
+    hit = single.search(SearchRequest(query="oil")).hits[0]
+    assert sharded.article(hit.id) == single.article(hit.id)
+    assert sharded.article("0123456789abcdef") is None
+    mine, theirs = sharded.stats().to_dict(), single.stats().to_dict()
+    for varying in ("index_bytes", "last_indexed", "location"):
+        del mine[varying], theirs[varying]
+    assert mine == theirs
+
+
+def test_a_second_run_keeps_the_count_and_sees_changes(pair, tmp_path):
+    _, _, base = pair
+    folder = generated_files(tmp_path / "articles", files=6, per_file=3, seed=1)
+    index_shards(tmp_path / "sharded", [folder], 3, entities=False)
+    (folder / "wire-00.jsonl").unlink()
+    report = index_shards(tmp_path / "sharded", [folder], None, entities=False)
+    assert (report.removed, report.unchanged) == (1, 5)
+    assert open_index(tmp_path / "sharded").stats().articles == 15
+    with pytest.raises(NewsSearchError, match="holds an index of 3 shards, not 2"):
+        index_shards(tmp_path / "sharded", [folder], 2, entities=False)
+    with pytest.raises(NewsSearchError, match="not sharded"):
+        index_shards(base / "single", [folder], 2, entities=False)
+
+
+def test_what_shards_cannot_do_yet_is_a_clear_error(pair):
+    _, sharded, base = pair
+    with pytest.raises(QuerySyntaxError, match="not available on a sharded index yet"):
+        sharded.search(SearchRequest(query="oil", collapse=True))
+    with pytest.raises(NewsSearchError, match="related articles are not available on a sharded index yet"):
+        sharded.related("x")
+    for command in (["serve"], ["watch", str(SEEDS)], ["token", "create", "feed"]):
+        result = CliRunner().invoke(cli, ["--index", str(base / "sharded"), *command])
+        assert result.exit_code == 1 and "does not work on a sharded index yet" in result.output, command
+
+
+def test_the_command_line_builds_and_searches_shards(tmp_path):
+    runner = CliRunner()
+    built = runner.invoke(cli, ["--index", str(tmp_path / "index"), "index", "--shards", "2", "--no-entities", "-q",
+                                str(SEEDS)])
+    assert built.exit_code == 0, built.output
+    found = runner.invoke(cli, ["--index", str(tmp_path / "index"), "search", "North Korea", "--json"])
+    assert json.loads(found.output)["total"] == 1
+
+
+# A real cluster: a scheduler and two worker processes, as `dask scheduler` and `dask worker` start them.
+
+def _dask(*arguments: str, log: Path) -> subprocess.Popen:
+    return subprocess.Popen([sys.executable, "-m", "distributed.cli.dask_" + arguments[0], *arguments[1:]],
+                            stdout=log.open("wb"), stderr=subprocess.STDOUT, start_new_session=True)
+
+
+@pytest.fixture(scope="module")
+def cluster(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("cluster")
+    scheduler_file = folder / "scheduler.json"
+    scheduler = _dask("scheduler", "--host", "127.0.0.1", "--port", "0", "--dashboard-address", ":0",
+                      "--scheduler-file", str(scheduler_file), log=folder / "scheduler.log")
+    workers = [_dask("worker", "--scheduler-file", str(scheduler_file), "--nthreads", "2", "--no-dashboard",
+                     "--no-nanny", "--death-timeout", "60", log=folder / f"worker-{n}.log") for n in range(2)]
+    try:
+        for _ in range(300):
+            if scheduler_file.exists() and json.loads(scheduler_file.read_text() or "{}").get("address"):
+                break
+            time.sleep(0.1)
+        address = json.loads(scheduler_file.read_text())["address"]
+        runner = DaskRunner(address)
+        runner._client.wait_for_workers(2, timeout=60)
+        yield address, runner, workers
+        runner.close()
+    finally:
+        for process in [*workers, scheduler]:
+            if process.poll() is None:
+                os.killpg(process.pid, signal.SIGTERM)
+        for process in [*workers, scheduler]:
+            try:
+                process.wait(10)
+            except subprocess.TimeoutExpired:
+                os.killpg(process.pid, signal.SIGKILL)
+
+
+def test_on_a_cluster_every_query_gets_the_single_indexs_answer(pair, cluster):
+    single, _, base = pair
+    _, runner, _ = cluster
+    sharded = ShardedIndex(ShardLayout.of(base / "sharded"), runner)
+    for request in requests():
+        assert sharded.search(request).to_dict() == single.search(request).to_dict(), request
+    worked = runner._client.run(lambda: sorted(sys.modules.get("search.sharded")._open_indexes))
+    assert sum(len(opened) for opened in worked.values()) >= 4  # the shards were opened by the workers
+
+
+def test_a_cluster_builds_the_shards(pair, cluster, tmp_path):
+    single, _, base = pair
+    address, _, _ = cluster
+    result = CliRunner().invoke(cli, ["--cluster", address, "--index", str(tmp_path / "index"), "index", "--shards",
+                                      "3", "--no-entities", "-q", str(base / "articles"), str(SEEDS)])
+    assert result.exit_code == 0, result.output
+    assert f"{24 + len(list(SEEDS.iterdir()))} added" in result.output
+    found = CliRunner().invoke(cli, ["--index", str(tmp_path / "index"), "search", "oil price", "--json"],
+                               env={"NEWS_SEARCH_CLUSTER": address})
+    assert json.loads(found.output)["total"] == single.search(SearchRequest(query="oil price")).total
+
+
+def test_a_lost_worker_is_replaced_by_the_other_and_no_worker_is_a_clear_error(pair, cluster, monkeypatch):
+    single, _, base = pair
+    address, runner, workers = cluster
+    sharded = ShardedIndex(ShardLayout.of(base / "sharded"), runner)
+    request = SearchRequest(query="oil price")
+    os.killpg(workers[0].pid, signal.SIGKILL)
+    assert sharded.search(request).to_dict() == single.search(request).to_dict()
+    os.killpg(workers[1].pid, signal.SIGKILL)
+    monkeypatch.setenv("NEWS_SEARCH_TIME_LIMIT", "1")
+    started = time.monotonic()
+    with pytest.raises(ClusterError, match="did not answer for shard-000, shard-001, shard-002, shard-003"):
+        sharded.search(request)
+    assert time.monotonic() - started < 10
+
+
+def test_an_unreachable_scheduler_is_a_clear_error():
+    with pytest.raises(ClusterError, match="could not reach the Dask scheduler at tcp://127.0.0.1:9"):
+        DaskRunner("tcp://127.0.0.1:9", connect_timeout=1)
+
+
+@needs_corpus("reuters21578")
+def test_reuters_in_four_shards_answers_the_benchmark_queries_as_one_index(tmp_path):
+    from bench.queries import QUERIES as BENCHMARK
+    files = sorted((CORPORA / "reuters21578").glob("reut2-00*.sgm"))[:4]
+    index_paths(IndexStore(tmp_path / "single"), files, entities=False)
+    index_shards(tmp_path / "sharded", files, 4, entities=False)
+    single, sharded = NewsIndex(tmp_path / "single"), ShardedIndex(ShardLayout.of(tmp_path / "sharded"), LocalRunner())
+    assert sorted(len(IndexStore(root).manifest().files) for root in sharded.roots) != [0, 0, 0, 4]
+    for values in BENCHMARK:
+        request = SearchRequest.from_text(**values)
+        theirs, mine = single.search(request).to_dict(), sharded.search(request).to_dict()
+        # Copies are grouped within a shard (Reuters re-sent some stories in other files): only what hits
+        # say of their copies may differ, never the hits themselves, their scores, the totals or the facets.
+        assert mine.pop("groups") >= theirs.pop("groups")
+        for hit in mine["hits"] + theirs["hits"]:
+            del hit["copies"], hit["copy_sources"]
+        assert mine == theirs, values
