@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import threading
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 from .article import Article
@@ -18,16 +18,18 @@ from .cluster import ShardRunner, runner_for
 from .config import search_time_limit
 from .errors import NewsSearchError
 from .index import IndexStore, NewsIndex
-from .index.gather import ShardPart, merged_facets, merged_order
+from .index.gather import Candidate, ShardPart, merged_facets, merged_order
 from .index.ranking import NEARNESS_WINDOW
 from .index.spelling import SUGGEST_BELOW, Speller
 from .index.statistics import GlobalStatistics
 from .indexer import Progress, index_paths
-from .model import Hit, IndexStats, SearchRequest, SearchResult
+from .model import Export, Hit, IndexStats, SearchRequest, SearchResult
 from .report import IndexReport
 from .shard_layout import ShardLayout
 
 ROUND_TRIP = 5.0  # seconds a cluster may add to a search's own time limit, per round
+EXPORT_CHUNK = 1000  # rows asked of the shards at a time
+MAX_EXPORT = 2**62  # "every match", as a count of matches wanted
 
 
 class ShardedIndex:
@@ -44,31 +46,47 @@ class ShardedIndex:
         return self.runner.map(function, self.roots, *args, timeout=search_time_limit() + ROUND_TRIP)
 
     def search(self, request: SearchRequest) -> SearchResult:
-        statistics = GlobalStatistics.summed(self._map(shard_statistics, request))
         wanted = request.page * request.per_page
-        parts: list[ShardPart] = self._map(shard_part, request, statistics, wanted)
-        order = merged_order(parts, request.effective_sort, NEARNESS_WINDOW)
+        parts, order = self._gathered(request, wanted)
         page = order[(request.page - 1) * request.per_page:wanted]
-        owners = {candidate.id: number for number, part in enumerate(parts) for candidate in part.candidates}
-        asked = [[(c.id, c.score) for c in page if owners[c.id] == number] for number in range(len(parts))]
-        found = {hit.id: hit for hits in self._map_each(shard_hits, request, asked) for hit in hits}
+        found = {hit.id: hit for hits in self._from_owners(shard_hits, request, parts, page) for hit in hits}
         total = sum(part.total for part in parts)
         selected = request.filters() if request.facets_leave_own_filter_out else {}
         with self._speller_lock:
             suggestion = self._speller.suggestion(request.query) if total < SUGGEST_BELOW else None
         return SearchResult(
             query=request.query, total=total, page=request.page, per_page=request.per_page,
-            hits=[found[c.id.decode("utf-8")] for c in page if c.id.decode("utf-8") in found],
+            hits=[found[key] for key in _keys(page) if key in found],
             facets=merged_facets(parts, request.facet_limit, selected),
             groups=sum(part.groups for part in parts), suggestion=suggestion, collapsed=request.collapse)
 
-    def _map_each(self, function, request: SearchRequest, per_shard: list[list]) -> list:
-        """`function(root, request, items)` for the shards that have items."""
-        wanted = [number for number, items in enumerate(per_shard) if items]
-        runs = self.runner.map(_each, [self.roots[number] for number in wanted], function, request,
-                               {str(self.roots[number]): per_shard[number] for number in wanted},
+    def export(self, request: SearchRequest, *, body: bool = False) -> Export:
+        """Every match of `request` in its order (see IndexSearcher.export), read from the shards a
+        thousand at a time. Each thousand is read from the shards as they are then."""
+        parts, order = self._gathered(request, MAX_EXPORT)
+        return Export(len(order), self._rows(request, parts, order, body))
+
+    def _rows(self, request: SearchRequest, parts: list[ShardPart], order: list[Candidate],
+              body: bool) -> Iterator[dict]:
+        for start in range(0, len(order), EXPORT_CHUNK):
+            chunk = order[start:start + EXPORT_CHUNK]
+            found = {row["id"]: row for rows in self._from_owners(shard_rows, body, parts, chunk) for row in rows}
+            yield from (found[key] for key in _keys(chunk) if key in found)
+
+    def _gathered(self, request: SearchRequest, wanted: int) -> tuple[list[ShardPart], list[Candidate]]:
+        """The shards' parts of a search, and the first `wanted` of its matches in order."""
+        statistics = GlobalStatistics.summed(self._map(shard_statistics, request))
+        parts: list[ShardPart] = self._map(shard_part, request, statistics, wanted)
+        return parts, merged_order(parts, request.effective_sort, NEARNESS_WINDOW)[:wanted]
+
+    def _from_owners(self, function, argument, parts: list[ShardPart], wanted: list[Candidate]) -> list:
+        """`function(root, argument, [(id, score)…])` on each shard that holds some of `wanted`."""
+        owners = {candidate.id: number for number, part in enumerate(parts) for candidate in part.candidates}
+        per_shard = [[(c.id, c.score) for c in wanted if owners[c.id] == number] for number in range(len(parts))]
+        asked = [number for number, items in enumerate(per_shard) if items]
+        return self.runner.map(_each, [self.roots[number] for number in asked], function, argument,
+                               {str(self.roots[number]): per_shard[number] for number in asked},
                                timeout=search_time_limit() + ROUND_TRIP)
-        return runs
 
     def article(self, article_id: str) -> Article | None:
         return next((article for article in self._map(shard_article, article_id) if article is not None), None)
@@ -92,9 +110,6 @@ class ShardedIndex:
 
     def copies(self, article_id: str):
         raise _not_yet("copies of a story")
-
-    def export(self, request: SearchRequest, *, body: bool = False):
-        raise _not_yet("exports")
 
     def close(self) -> None:
         self.runner.close()
@@ -152,8 +167,12 @@ def _index_shard(root: str, paths: list[str], count: int, rebuild: bool, options
     return index_paths(IndexStore(root), paths, rebuild=rebuild, shard=(number, count), **options)
 
 
-def _each(root: str, function, request: SearchRequest, items: dict[str, list]):
-    return function(root, request, items[root])
+def _keys(candidates: list[Candidate]) -> list[str]:
+    return [candidate.id.decode("utf-8") for candidate in candidates]
+
+
+def _each(root: str, function, argument, items: dict[str, list]):
+    return function(root, argument, items[root])
 
 
 def shard_statistics(root: str, request: SearchRequest) -> GlobalStatistics:
@@ -166,6 +185,10 @@ def shard_part(root: str, request: SearchRequest, statistics: GlobalStatistics, 
 
 def shard_hits(root: str, request: SearchRequest, ranked: list[tuple[bytes, float | None]]) -> list[Hit]:
     return _index_of(root).on_searcher(lambda searcher: searcher.hits(request, ranked))
+
+
+def shard_rows(root: str, body: bool, ranked: list[tuple[bytes, float | None]]) -> list[dict]:
+    return _index_of(root).on_searcher(lambda searcher: searcher.rows(ranked, body))
 
 
 def shard_article(root: str, article_id: str) -> Article | None:

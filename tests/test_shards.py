@@ -93,6 +93,15 @@ def test_the_comparison_sees_scores_pages_facets_and_suggestions(pair):
     assert single.search(SearchRequest(query="tarif")).suggestion == "tariff"
 
 
+@pytest.mark.parametrize("request_", [SearchRequest(query="oil price"), SearchRequest(query="", sort="oldest"),
+                                      SearchRequest(query="market", sources=("Wire A",))], ids=repr)
+def test_an_export_of_shards_is_the_single_indexs(pair, request_):
+    single, sharded, _ = pair
+    mine, theirs = sharded.export(request_, body=True), single.export(request_, body=True)
+    assert mine.total == theirs.total > 20
+    assert list(mine.rows) == list(theirs.rows)
+
+
 def test_articles_and_figures_of_a_sharded_index(pair):
     single, sharded, base = pair
     hit = single.search(SearchRequest(query="oil")).hits[0]

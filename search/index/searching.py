@@ -249,6 +249,11 @@ class IndexSearcher:
         column = self.columns.facet("source")
         return [column.names[value] for value in np.flatnonzero(column.counts(live)).tolist()]
 
+    def rows(self, ranked: list[tuple[bytes, float | None]], body: bool) -> list[dict]:
+        """Exported rows (see `export`) of articles of this shard, by id, with the scores the gather gave them."""
+        docs = [self._searcher.document_number(id=article_id.decode("utf-8")) for article_id, _ in ranked]
+        return [self._exported(doc, score, body) for doc, (_, score) in zip(docs, ranked) if doc is not None]
+
     def vocabulary(self) -> Counter:
         """This index's words, as written, with how many articles hold each."""
         return load_vocabulary(vocabulary_path(self.generation, self._searcher.reader().generation())) or Counter()
