@@ -243,7 +243,6 @@ def watch(context: Context, paths: tuple[Path, ...], interval: float, poll: bool
                                      f"({batch.seconds:.1f} s{_waiting(batch.waiting)})"), err=True)
             _print_notes(batch.report)
 
-    context.single_index("watch")
     watcher = FolderWatcher(IndexStore(context.location), paths, interval=interval, entities=not no_entities,
                             polling=poll, lock_timeout=lock_wait(), on_batch=log)
     signal.signal(signal.SIGTERM, lambda *_: watcher.stop.set())  # a service manager's stop: finish the batch

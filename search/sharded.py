@@ -149,6 +149,13 @@ def index_shards(root: Path | str, paths: Iterable[Path | str], shards: int | No
     return IndexReport.combined(reports)
 
 
+def index_root(store: IndexStore, paths: Iterable[Path | str], **options) -> IndexReport:
+    """`index_paths` for the index of `store`, sharded (each shard in turn, here) or not."""
+    if ShardLayout.of(store.root):
+        return index_shards(store.root, paths, None, **options)
+    return index_paths(store, paths, **options)
+
+
 # The calls each shard runs (on a Dask worker: in that process, with its own open indexes).
 
 _open_indexes: dict[str, NewsIndex] = {}

@@ -20,9 +20,9 @@ from watchdog.observers.polling import PollingObserver
 
 from .errors import NewsSearchError
 from .index.store import IndexStore
-from .indexer import index_paths
 from .report import IndexReport
 from .scanning import find_files
+from .sharded import index_root
 from .readers import handles
 
 Snapshot = dict[str, tuple[int, int]]  # absolute path -> (size, mtime_ns)
@@ -66,7 +66,7 @@ class _Changes(FileSystemEventHandler):
 
 
 class FolderWatcher:
-    """Indexes `paths` into `store` now, then again after every change, until `stop` is set."""
+    """Indexes `paths` into `store` (sharded or not) now, then again after every change, until `stop` is set."""
 
     def __init__(self, store: IndexStore, paths: Iterable[Path], *, interval: float = 2.0, entities: bool = True,
                  polling: bool = False, lock_timeout: float = 10.0,
@@ -113,7 +113,7 @@ class FolderWatcher:
         held = sorted({*changing, *fresh})
         started = time.monotonic()
         try:
-            report, error = index_paths(self.store, self.paths, entities=self.entities,
+            report, error = index_root(self.store, self.paths, entities=self.entities,
                                         hold=[*held, *self._failed], lock_timeout=self.lock_timeout), None
         except NewsSearchError as problem:
             self._previous = {}  # nothing was written: look at everything again

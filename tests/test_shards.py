@@ -19,6 +19,7 @@ from search import IndexStore, NewsIndex, NewsSearchError, QuerySyntaxError, Sea
 from search.cluster import ClusterError, DaskRunner, LocalRunner
 from search.shard_layout import ShardLayout, shard_of
 from search.sharded import ShardedIndex, index_shards, open_index
+from search.watching import FolderWatcher
 
 from .conftest import CORPORA, SEEDS, needs_corpus, write_jsonl
 
@@ -127,13 +128,30 @@ def test_a_second_run_keeps_the_count_and_sees_changes(pair, tmp_path):
         index_shards(base / "single", [folder], 2, entities=False)
 
 
+def test_watching_a_sharded_index_indexes_changes_into_their_shards(tmp_path):
+    folder = generated_files(tmp_path / "articles", files=6, per_file=2, seed=3)
+    index_shards(tmp_path / "index", [folder], 3, entities=False)
+    watcher = FolderWatcher(IndexStore(tmp_path / "index"), [folder], interval=0.1, entities=False)
+    watcher.tick()
+    (folder / "wire-00.jsonl").unlink()
+    write_jsonl(folder / "late.jsonl", [{"id": "late", "title": "Zebra crossing", "body": "A zebra was seen."}])
+    os.utime(folder / "late.jsonl", (time.time() - 60, time.time() - 60))  # old enough not to be held back
+    batch = watcher.tick()
+    assert (batch.report.added, batch.report.removed) == (1, 1)
+    index = open_index(tmp_path / "index")
+    assert [hit.title for hit in index.search(SearchRequest(query="zebra")).hits] == ["Zebra crossing"]
+    assert index.stats().articles == 11
+    number = shard_of("articles/late.jsonl", 3)
+    assert any(key.endswith("late.jsonl") for key in IndexStore(index.roots[number]).manifest().files)
+
+
 def test_what_shards_cannot_do_yet_is_a_clear_error(pair):
     _, sharded, base = pair
     with pytest.raises(QuerySyntaxError, match="not available on a sharded index yet"):
         sharded.search(SearchRequest(query="oil", collapse=True))
     with pytest.raises(NewsSearchError, match="related articles are not available on a sharded index yet"):
         sharded.related("x")
-    for command in (["serve"], ["watch", str(SEEDS)], ["token", "create", "feed"]):
+    for command in (["serve"], ["token", "create", "feed"]):
         result = CliRunner().invoke(cli, ["--index", str(base / "sharded"), *command])
         assert result.exit_code == 1 and "does not work on a sharded index yet" in result.output, command
 
