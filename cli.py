@@ -499,8 +499,10 @@ def serve(context: Context, host: str, port: int, workers: int | None, threads: 
     from web import create_app
     from web.serving import WorkerProcesses, listening_socket, serve_in_one_process
 
-    context.single_index("serve")
     context.open_index().stats()  # fail now, with the message that says how to build one
+    sharded = ShardLayout.of(context.location) is not None
+    if context.cluster:  # for the application, made in each worker process
+        os.environ[CLUSTER_ENV] = context.cluster
     try:
         listener = listening_socket(host, port)
     except OSError as error:
@@ -513,14 +515,16 @@ def serve(context: Context, host: str, port: int, workers: int | None, threads: 
     # A service manager's stop ends waitress as Ctrl-C does (gunicorn's master sets its own handler), so
     # that the writer gets time to finish its batch.
     signal.signal(signal.SIGTERM, _interrupt)
-    with WriterProcess(context.location) as writer:
+    # No writer for a sharded index: articles cannot be posted to one yet.
+    with nullcontext(None) if sharded else WriterProcess(context.location) as writer:
+        every_second = writer.check if writer else lambda: None
         try:
             if workers == 1:
                 serve_in_one_process(create_app({"INDEX": str(context.location)}), listener, threads=threads,
-                                     every_second=writer.check)
+                                     every_second=every_second)
             else:
                 WorkerProcesses(str(context.location), listener, workers=workers, threads=threads,
-                                every_second=writer.check).run()
+                                every_second=every_second).run()
         except KeyboardInterrupt:
             pass
 

@@ -16,7 +16,7 @@ from pathlib import Path
 from .article import Article
 from .cluster import ShardRunner, runner_for
 from .config import search_time_limit
-from .errors import NewsSearchError
+from .errors import NewsSearchError, NotOnShardsError
 from .index import IndexStore, NewsIndex
 from .index.gather import Candidate, ShardPart, merged_facets, merged_order
 from .index.ranking import NEARNESS_WINDOW
@@ -34,6 +34,8 @@ MAX_EXPORT = 2**62  # "every match", as a count of matches wanted
 
 class ShardedIndex:
     """The shards of `layout`, searched as one index; their work runs on `runner`."""
+
+    sharded = True
 
     def __init__(self, layout: ShardLayout, runner: ShardRunner | None = None) -> None:
         self.layout = layout
@@ -108,15 +110,16 @@ class ShardedIndex:
     def related(self, article_id: str, limit: int = 5):
         raise _not_yet("related articles")
 
-    def copies(self, article_id: str):
-        raise _not_yet("copies of a story")
+    def copies(self, article_id: str) -> list[Hit] | None:
+        """The copies of the story of `article_id` that lie in its shard (copies are grouped per shard)."""
+        return next((found for found in self._map(shard_copies, article_id) if found is not None), None)
 
     def close(self) -> None:
         self.runner.close()
 
 
-def _not_yet(what: str) -> NewsSearchError:
-    return NewsSearchError(f"{what} are not available on a sharded index yet")
+def _not_yet(what: str) -> NotOnShardsError:
+    return NotOnShardsError(f"{what} are not available on a sharded index yet")
 
 
 def open_index(root: Path | str, runner: ShardRunner | None = None) -> NewsIndex | ShardedIndex:
@@ -200,6 +203,10 @@ def shard_rows(root: str, body: bool, ranked: list[tuple[bytes, float | None]]) 
 
 def shard_article(root: str, article_id: str) -> Article | None:
     return _index_of(root).article(article_id)
+
+
+def shard_copies(root: str, article_id: str) -> list[Hit] | None:
+    return _index_of(root).copies(article_id)
 
 
 def shard_stats(root: str) -> tuple[IndexStats, list[str]]:

@@ -15,11 +15,13 @@ import pytest
 from click.testing import CliRunner
 
 from cli import cli
-from search import IndexStore, NewsIndex, NewsSearchError, QuerySyntaxError, SearchRequest, index_paths
+from search import IndexStore, NewsIndex, NewsSearchError, SearchRequest, index_paths
 from search.cluster import ClusterError, DaskRunner, LocalRunner
+from search.errors import NotOnShardsError
 from search.shard_layout import ShardLayout, shard_of
 from search.sharded import ShardedIndex, index_shards, open_index
 from search.watching import FolderWatcher
+from web import create_app
 
 from .conftest import CORPORA, SEEDS, needs_corpus, write_jsonl
 
@@ -147,13 +149,30 @@ def test_watching_a_sharded_index_indexes_changes_into_their_shards(tmp_path):
 
 def test_what_shards_cannot_do_yet_is_a_clear_error(pair):
     _, sharded, base = pair
-    with pytest.raises(QuerySyntaxError, match="not available on a sharded index yet"):
+    with pytest.raises(NotOnShardsError, match="one hit per story are not available on a sharded index yet"):
         sharded.search(SearchRequest(query="oil", collapse=True))
-    with pytest.raises(NewsSearchError, match="related articles are not available on a sharded index yet"):
+    with pytest.raises(NotOnShardsError, match="related articles are not available on a sharded index yet"):
         sharded.related("x")
-    for command in (["serve"], ["token", "create", "feed"]):
+    for command in (["token", "create", "feed"],):
         result = CliRunner().invoke(cli, ["--index", str(base / "sharded"), *command])
         assert result.exit_code == 1 and "does not work on a sharded index yet" in result.output, command
+
+
+def test_the_pages_and_the_api_serve_a_sharded_index(pair):
+    single, _, base = pair
+    sharded_app = create_app({"INDEX": str(base / "sharded"), "TESTING": True}).test_client()
+    single_app = create_app({"INDEX": str(base / "single"), "TESTING": True}).test_client()
+    for query in ("q=oil+price&per_page=20&page=2", "q=&sort=oldest&source=Wire+A", "q=%22interest+rate%22"):
+        assert sharded_app.get(f"/api/search?{query}").get_json() == single_app.get(f"/api/search?{query}").get_json()
+    page = sharded_app.get("/search?q=oil+price")
+    hit = single.search(SearchRequest(query="oil price")).hits[0]
+    assert page.status_code == 200 and hit.title in page.get_data(as_text=True)
+    assert sharded_app.get(f"/articles/{hit.id}").status_code == 200
+    assert sharded_app.get(f"/api/articles/{hit.id}").get_json() == single_app.get(f"/api/articles/{hit.id}").get_json()
+    assert sharded_app.get("/feed.atom?q=oil").status_code == 200
+    for refused in (sharded_app.get(f"/api/articles/{hit.id}/related"), sharded_app.get("/api/search?q=oil&collapse=1"),
+                    sharded_app.post("/api/articles", json={"title": "t", "body": "b"})):
+        assert refused.status_code == 501 and "sharded index yet" in refused.get_json()["error"]
 
 
 def test_the_command_line_builds_and_searches_shards(tmp_path):

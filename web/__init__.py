@@ -11,7 +11,9 @@ from __future__ import annotations
 from flask import Flask
 from flask.json.provider import DefaultJSONProvider
 
-from search import NewsIndex
+from search.cluster import runner_for
+from search.shard_layout import ShardLayout
+from search.sharded import open_index
 from search.config import index_dir
 from search.inbox import MAX_POST_BYTES, Inbox
 from search.tokens import TokenStore
@@ -32,14 +34,16 @@ class HtmlSafeJSONProvider(DefaultJSONProvider):
 
 
 def create_app(config: dict | None = None) -> Flask:
-    """The application; `config` may set INDEX (the index directory) and any Flask setting."""
+    """The application; `config` may set INDEX (the index directory), CLUSTER (the Dask scheduler that
+    runs a sharded index's work; default $NEWS_SEARCH_CLUSTER, else this process) and any Flask setting."""
     app = Flask(__name__)
     app.json = HtmlSafeJSONProvider(app)
     app.config.from_mapping(INDEX=str(index_dir()), MAX_PER_PAGE=API_MAX_PER_PAGE)
     if config:
         app.config.from_mapping(config)
     app.config.setdefault("MAX_CONTENT_LENGTH", MAX_POST_BYTES)
-    app.extensions["news_index"] = NewsIndex(app.config["INDEX"])
+    runner = runner_for(app.config.get("CLUSTER")) if ShardLayout.of(app.config["INDEX"]) else None
+    app.extensions["news_index"] = open_index(app.config["INDEX"], runner)
     app.extensions["inbox"] = Inbox(app.config["INDEX"])
     app.extensions["tokens"] = TokenStore(app.config["INDEX"])
     app.register_blueprint(pages.blueprint)

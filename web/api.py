@@ -7,6 +7,7 @@ from werkzeug.exceptions import HTTPException
 from search import QuerySyntaxError
 from search.export import EXPORT_FORMATS, exported_lines
 from search.inbox import MAX_POST_BYTES, MAX_POSTED_ARTICLES, ArticlesRefusedError, Inbox, parse_articles
+from search.errors import NotOnShardsError
 from search.model import MAX_RELATED
 
 from .auth import require_token
@@ -50,19 +51,21 @@ def article(article_id: str):
 def add_articles():
     """Articles to add or replace: one JSON object, or JSON Lines (`application/x-ndjson`). 202 once they
     are safely on disk; the server's writer indexes them within seconds."""
+    inbox = _inbox()
     require_token()
     text = _body_text()
     articles = parse_articles(text, lines=request.mimetype == "application/x-ndjson")
-    _inbox().accept(articles)
+    inbox.accept(articles)
     return jsonify(accepted=len(articles), ids=[article.id for article in articles]), 202
 
 
 @blueprint.delete("/articles/<article_id>")
 def remove_article(article_id: str):
     """Remove an article that came in over HTTP (202; removed from searches within seconds)."""
+    inbox = _inbox()
     require_token()
     indexed = news_index().article(article_id)
-    if not _inbox().withdraw(article_id, indexed.path if indexed else None):
+    if not inbox.withdraw(article_id, indexed.path if indexed else None):
         abort(404, f"no article added over HTTP has the id {article_id[:40]!r}")
     return jsonify(deleted=article_id), 202
 
@@ -91,6 +94,9 @@ def _body_text() -> str:
 
 
 def _inbox() -> Inbox:
+    """The index's inbox (a NotOnShardsError, 501, for a sharded index)."""
+    if news_index().sharded:
+        raise NotOnShardsError("articles cannot be posted to a sharded index yet")
     return current_app.extensions["inbox"]
 
 

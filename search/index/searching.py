@@ -17,7 +17,7 @@ from whoosh.index import EmptyIndexError
 from ..article import Article
 from ..config import TIME_LIMIT_ENV, search_time_limit
 from ..dates import day_number, from_day_number
-from ..errors import NewsSearchError, QuerySyntaxError, SearchTooSlowError
+from ..errors import NewsSearchError, NotOnShardsError, QuerySyntaxError, SearchTooSlowError
 from ..inbox import Inbox
 from ..model import Export, Hit, IndexStats, RelatedArticles, SearchRequest, SearchResult
 from .columns import Columns
@@ -206,7 +206,7 @@ class IndexSearcher:
         """This shard's share of a search scored with `statistics` (summed over the shards): its first
         `wanted` matches (and its nearness window), and the full counts of its facets."""
         if request.feedback or request.collapse:
-            raise QuerySyntaxError("feedback and one hit per story are not available on a sharded index yet")
+            raise NotOnShardsError("feedback and one hit per story are not available on a sharded index yet")
         deadline = time.monotonic() + self._time_limit
         _, _, near_words, matches, selection = self._matched(request, deadline, statistics)
         docs, ids, days = selection.matches(), self.columns.ids, self.columns.days
@@ -416,6 +416,8 @@ def _open_lazy_files(reader) -> None:
 
 class NewsIndex:
     """The index as seen by a long-running reader: a searcher per thread, reopened when the index changed."""
+
+    sharded = False
 
     def __init__(self, root: Path | str) -> None:
         self.store = IndexStore(root)
