@@ -177,6 +177,8 @@ def index(context: Context, paths: tuple[Path, ...], rebuild: bool, dry_run: boo
         else:
             report = index_paths(IndexStore(context.location), paths, rebuild=rebuild, progress=progress, **options)
     except KeyboardInterrupt:
+        if ShardLayout.of(context.location):
+            fail("interrupted; each shard is as this run left it or as it was before (run again to finish)", 130)
         fail("interrupted; the index is as it was before this run", 130)
     if report.recovered and not quiet:
         click.echo(terminal_text(f"note: {report.recovered}; its unfinished work was set aside and this run "
@@ -534,8 +536,9 @@ def _interrupt(*_) -> None:
 
 
 @cli.group()
-def token() -> None:
-    """API tokens, for adding and removing articles over HTTP.
+@click.pass_obj
+def token(context: Context) -> None:
+    """API tokens, for adding and removing articles over HTTP (not on a sharded index yet).
 
     Only a hash of each token is kept, in the index folder.
 
@@ -545,6 +548,7 @@ def token() -> None:
         curl -H "Authorization: Bearer TOKEN" -H "Content-Type: application/x-ndjson" \\
              --data-binary @articles.jsonl http://127.0.0.1:8000/api/articles
     """
+    context.single_index("token")
 
 
 @token.command("create")
@@ -552,7 +556,6 @@ def token() -> None:
 @click.pass_obj
 def token_create(context: Context, name: str) -> None:
     """Make a token called NAME and print it: the only time it is shown."""
-    context.single_index("token create")
     IndexStore(context.location).current_generation()  # an index to belong to, or the message saying how
     secret = TokenStore(context.location).create(name)
     click.echo(secret)

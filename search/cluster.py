@@ -52,14 +52,20 @@ class DaskRunner:
     """Each shard's call as a task on the Dask cluster whose scheduler is at `address`."""
 
     def __init__(self, address: str, connect_timeout: float = CONNECT_TIMEOUT) -> None:
+        from distributed import Client
         try:
-            from distributed import Client
             self._client = Client(address, timeout=connect_timeout, set_as_default=False)
-        except (OSError, TimeoutError, ValueError) as error:
-            raise ClusterError(f"could not reach the Dask scheduler at {address}: {error}") from None
+        except Exception as error:  # refused, timed out, a bad address, or something else answering there
+            raise ClusterError(f"could not reach the Dask scheduler at {address}: "
+                               f"{str(error).splitlines()[0][:200] if str(error) else type(error).__name__}") from None
         self.address = address
 
     def map(self, function: Callable, roots: list[Path], *args: Any, timeout: float | None = None) -> list:
+        if not roots:
+            return []
+        if not self._client.scheduler_info().get("workers"):
+            raise ClusterError(f"the cluster at {self.address} has no workers; start one with "
+                               f"`dask worker {self.address}`")
         held = self._held_shards()
         futures = [self._client.submit(function, str(root), *args, pure=False,
                                        resources={root.name: 1} if root.name in held else None)
@@ -91,5 +97,5 @@ class DaskRunner:
 
 def runner_for(address: str | None) -> ShardRunner:
     """A runner on the cluster at `address` (default: $NEWS_SEARCH_CLUSTER), else on this machine."""
-    address = address or os.environ.get(CLUSTER_ENV, "").strip() or None
+    address = (address or os.environ.get(CLUSTER_ENV, "")).strip() or None
     return DaskRunner(address) if address else LocalRunner()

@@ -47,13 +47,18 @@ class ShardLayout:
             return None
         except (OSError, ValueError, KeyError, TypeError) as error:
             raise NewsSearchError(f"{path}: cannot be read as a record of shards ({error})") from None
-        if not isinstance(count, int) or not 1 <= count <= MAX_SHARDS:
+        if type(count) is not int or not 1 <= count <= MAX_SHARDS:
             raise NewsSearchError(f"{path}: the shard count must be a whole number from 1 to {MAX_SHARDS}")
+        beyond = sorted(folder.name for folder in Path(root).glob("shard-*")
+                        if folder.name[6:].isdigit() and int(folder.name[6:]) >= count)
+        if beyond:
+            raise NewsSearchError(f"{path} says {count} shards, but {', '.join(beyond)} is there too: "
+                                  "the record of shards was changed by hand")
         return cls(Path(root), count)
 
     @classmethod
     def create(cls, root: Path | str, count: int) -> ShardLayout:
-        """Record `count` shards at `root` (a first build, or a rebuild with another count)."""
+        """Record `count` shards at `root` (a first build)."""
         if not 1 <= count <= MAX_SHARDS:
             raise NewsSearchError(f"--shards must be from 1 to {MAX_SHARDS}, not {count}")
         Path(root).mkdir(parents=True, exist_ok=True)

@@ -9,6 +9,7 @@ single index of the same articles gives: totals, hits, scores, facets and pages.
 from __future__ import annotations
 
 import threading
+import time
 from collections import Counter
 from collections.abc import Iterable, Iterator
 from pathlib import Path
@@ -16,7 +17,7 @@ from pathlib import Path
 from .article import Article
 from .cluster import ShardRunner, runner_for
 from .config import search_time_limit
-from .errors import NewsSearchError, NotOnShardsError
+from .errors import IndexMissingError, NewsSearchError, NotOnShardsError
 from .index import IndexStore, NewsIndex
 from .index.gather import Candidate, ShardPart, merged_facets, merged_order
 from .index.ranking import NEARNESS_WINDOW
@@ -41,21 +42,29 @@ class ShardedIndex:
         self.layout = layout
         self.roots = layout.shard_roots()
         self.runner = runner or runner_for(None)
-        self._speller = Speller(lambda: sum(self._map(shard_vocabulary), Counter()))
-        self._speller_lock = threading.Lock()
+        self._speller = Speller(lambda words: sum(map(Counter, self._map(shard_word_counts, words)), Counter()))
 
-    def _map(self, function, *args) -> list:
-        return self.runner.map(function, self.roots, *args, timeout=search_time_limit() + ROUND_TRIP)
+    def _map(self, function, *args, roots: list[Path] | None = None, deadline: float | None = None) -> list:
+        """`function(root, *args)` on every shard (or on `roots`), answered by `deadline` (a search's
+        rounds share one: its time limit plus ROUND_TRIP), else a ClusterError naming the late shards."""
+        deadline = deadline or _deadline()
+        try:
+            return self.runner.map(function, self.roots if roots is None else roots, *args,
+                                   timeout=max(0.0, deadline - time.monotonic()))
+        except IndexMissingError as error:  # a shard folder deleted: the sharded index's own run rebuilds it
+            root = self.layout.root
+            raise NewsSearchError(f"{str(error).splitlines()[0].rstrip('.')} (a shard of the sharded index at {root}); "
+                                  f"`news-search --index {root} index PATH...` builds it again") from None
 
     def search(self, request: SearchRequest) -> SearchResult:
         wanted = request.page * request.per_page
-        parts, order = self._gathered(request, wanted)
+        deadline = _deadline()
+        parts, order = self._gathered(request, wanted, deadline)
         page = order[(request.page - 1) * request.per_page:wanted]
-        found = {hit.id: hit for hits in self._from_owners(shard_hits, request, parts, page) for hit in hits}
+        found = {hit.id: hit for hits in self._from_owners(shard_hits, request, parts, page, deadline) for hit in hits}
         total = sum(part.total for part in parts)
         selected = request.filters() if request.facets_leave_own_filter_out else {}
-        with self._speller_lock:
-            suggestion = self._speller.suggestion(request.query) if total < SUGGEST_BELOW else None
+        suggestion = self._speller.suggestion(request.query) if total < SUGGEST_BELOW else None
         return SearchResult(
             query=request.query, total=total, page=request.page, per_page=request.per_page,
             hits=[found[key] for key in _keys(page) if key in found],
@@ -65,30 +74,31 @@ class ShardedIndex:
     def export(self, request: SearchRequest, *, body: bool = False) -> Export:
         """Every match of `request` in its order (see IndexSearcher.export), read from the shards a
         thousand at a time. Each thousand is read from the shards as they are then."""
-        parts, order = self._gathered(request, MAX_EXPORT)
+        parts, order = self._gathered(request, MAX_EXPORT, _deadline())
         return Export(len(order), self._rows(request, parts, order, body))
 
     def _rows(self, request: SearchRequest, parts: list[ShardPart], order: list[Candidate],
               body: bool) -> Iterator[dict]:
         for start in range(0, len(order), EXPORT_CHUNK):
             chunk = order[start:start + EXPORT_CHUNK]
-            found = {row["id"]: row for rows in self._from_owners(shard_rows, body, parts, chunk) for row in rows}
+            found = {row["id"]: row for rows in self._from_owners(shard_rows, body, parts, chunk, _deadline())
+                     for row in rows}
             yield from (found[key] for key in _keys(chunk) if key in found)
 
-    def _gathered(self, request: SearchRequest, wanted: int) -> tuple[list[ShardPart], list[Candidate]]:
+    def _gathered(self, request: SearchRequest, wanted: int, deadline: float) -> tuple[list[ShardPart], list[Candidate]]:
         """The shards' parts of a search, and the first `wanted` of its matches in order."""
-        statistics = GlobalStatistics.summed(self._map(shard_statistics, request))
-        parts: list[ShardPart] = self._map(shard_part, request, statistics, wanted)
+        statistics = GlobalStatistics.summed(self._map(shard_statistics, request, deadline=deadline))
+        parts: list[ShardPart] = self._map(shard_part, request, statistics, wanted, deadline=deadline)
         return parts, merged_order(parts, request.effective_sort, NEARNESS_WINDOW)[:wanted]
 
-    def _from_owners(self, function, argument, parts: list[ShardPart], wanted: list[Candidate]) -> list:
+    def _from_owners(self, function, argument, parts: list[ShardPart], wanted: list[Candidate],
+                     deadline: float) -> list:
         """`function(root, argument, [(id, score)…])` on each shard that holds some of `wanted`."""
         owners = {candidate.id: number for number, part in enumerate(parts) for candidate in part.candidates}
         per_shard = [[(c.id, c.score) for c in wanted if owners[c.id] == number] for number in range(len(parts))]
         asked = [number for number, items in enumerate(per_shard) if items]
-        return self.runner.map(_each, [self.roots[number] for number in asked], function, argument,
-                               {str(self.roots[number]): per_shard[number] for number in asked},
-                               timeout=search_time_limit() + ROUND_TRIP)
+        return self._map(_each, function, argument, {str(self.roots[number]): per_shard[number] for number in asked},
+                         roots=[self.roots[number] for number in asked], deadline=deadline)
 
     def article(self, article_id: str) -> Article | None:
         return next((article for article in self._map(shard_article, article_id) if article is not None), None)
@@ -134,6 +144,8 @@ def index_shards(root: Path | str, paths: Iterable[Path | str], shards: int | No
     each shard is one run over the files that hash to it. `shards` makes a new sharded index (a first
     build, or a rebuild of an index with as many shards); later runs keep the count recorded."""
     layout = ShardLayout.of(root)
+    if shards is not None and layout is None and options.get("dry_run"):  # all would be added; write nothing
+        return index_paths(IndexStore(root), paths, rebuild=rebuild, progress=progress, **options)
     if shards is not None and layout is None:
         if IndexStore(root).exists():
             raise NewsSearchError(f"{root} holds an index that is not sharded; build the sharded one in another "
@@ -177,6 +189,11 @@ def _index_shard(root: str, paths: list[str], count: int, rebuild: bool, options
     return index_paths(IndexStore(root), paths, rebuild=rebuild, shard=(number, count), **options)
 
 
+def _deadline() -> float:
+    """When a search (all its rounds) must be answered by."""
+    return time.monotonic() + search_time_limit() + ROUND_TRIP
+
+
 def _keys(candidates: list[Candidate]) -> list[str]:
     return [candidate.id.decode("utf-8") for candidate in candidates]
 
@@ -214,5 +231,5 @@ def shard_stats(root: str) -> tuple[IndexStats, list[str]]:
     return index.stats(), index.on_searcher(lambda searcher: searcher.source_names())
 
 
-def shard_vocabulary(root: str) -> Counter:
-    return _index_of(root).on_searcher(lambda searcher: searcher.vocabulary())
+def shard_word_counts(root: str, words: set[str]) -> dict[str, int]:
+    return _index_of(root).on_searcher(lambda searcher: searcher.word_counts(words))

@@ -84,7 +84,7 @@ def test_every_kind_of_single_slip_is_one_edit_away(typed, meant):
 
 
 def test_a_speller_without_a_vocabulary_suggests_nothing(tmp_path: Path):
-    assert Speller(lambda: load_vocabulary(tmp_path / "missing.tsv") or Counter()).suggestion("elecion") is None
+    assert Speller(lambda words: load_vocabulary(tmp_path / "missing.tsv") or Counter()).suggestion("elecion") is None
 
 
 def test_related_articles_rank_by_shared_words_after_deletions(tmp_path, store):
@@ -114,7 +114,7 @@ def test_suggestions_leave_ranges_other_fields_and_giant_words_alone(tmp_path, s
     index_paths(store, [folder])
     generation = store.current_generation()
     with store.open(generation).reader() as reader:
-        speller = Speller(lambda: load_vocabulary(generation / f"vocabulary-{reader.generation()}.tsv"))
+        speller = Speller(lambda words: load_vocabulary(generation / f"vocabulary-{reader.generation()}.tsv"))
     assert speller.suggestion("title:{elecion TO voterz}") is None
     assert speller.suggestion("source:(elecion OR voterz)") is None
     assert speller.suggestion('source:"elecion" voterz') == 'source:"elecion" voters'

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import random
+import shutil
 import signal
 import subprocess
 import sys
@@ -17,7 +18,7 @@ from click.testing import CliRunner
 from cli import cli
 from search import IndexStore, NewsIndex, NewsSearchError, SearchRequest, index_paths
 from search.cluster import ClusterError, DaskRunner, LocalRunner
-from search.errors import NotOnShardsError
+from search.errors import IndexDamagedError, NotOnShardsError
 from search.shard_layout import ShardLayout, shard_of
 from search.sharded import ShardedIndex, index_shards, open_index
 from search.watching import FolderWatcher
@@ -145,6 +146,38 @@ def test_watching_a_sharded_index_indexes_changes_into_their_shards(tmp_path):
     assert index.stats().articles == 11
     number = shard_of("articles/late.jsonl", 3)
     assert any(key.endswith("late.jsonl") for key in IndexStore(index.roots[number]).manifest().files)
+
+
+def test_a_rebuilt_folder_a_dry_run_a_lost_shard_and_an_edited_record(tmp_path):
+    folder = generated_files(tmp_path / "articles", files=6, per_file=2, seed=5)
+    report = index_shards(tmp_path / "index", [folder], 3, entities=False, dry_run=True)
+    assert report.added == 6 and ShardLayout.of(tmp_path / "index") is None  # a dry run writes no shards
+    index_shards(tmp_path / "index", [folder], 3, entities=False)
+    index = open_index(tmp_path / "index")
+    assert index.search(SearchRequest(query="zebrra")).suggestion is None
+    write_jsonl(folder / "zebras.jsonl", [{"id": f"z{n}", "title": "Zebra", "body": "zebra herds"} for n in range(12)])
+    index_shards(tmp_path / "index", [folder], None, entities=False)
+    assert index.search(SearchRequest(query="zebrra")).suggestion == "zebra"  # new words, in a long-lived index
+    shutil.rmtree(tmp_path / "index")  # the same folder built again from other files: no stale answers
+    index_shards(tmp_path / "index", [folder / "zebras.jsonl"], 3, entities=False)
+    assert index.search(SearchRequest()).total == 12
+    shutil.rmtree(index.roots[1])
+    with pytest.raises(NewsSearchError, match=r"shard-001 yet \(a shard of the sharded index at .*builds it again"):
+        index.search(SearchRequest())
+    (tmp_path / "index" / "shards.json").write_text('{"shards": 1}')
+    with pytest.raises(NewsSearchError, match="says 1 shards, but shard-002 is there too"):
+        ShardLayout.of(tmp_path / "index")
+    (tmp_path / "index" / "shards.json").write_text('{"shards": true}')
+    with pytest.raises(NewsSearchError, match="must be a whole number"):
+        ShardLayout.of(tmp_path / "index")
+
+
+def test_a_current_link_replaced_by_a_file_is_reported_as_damage(tmp_path):
+    index_paths(IndexStore(tmp_path / "index"), [SEEDS], entities=False)
+    (tmp_path / "index" / "current").unlink()
+    (tmp_path / "index" / "current").write_text("garbage")
+    with pytest.raises(IndexDamagedError, match="should be a link to the current generation"):
+        NewsIndex(tmp_path / "index").search(SearchRequest())
 
 
 def test_what_shards_cannot_do_yet_is_a_clear_error(pair):

@@ -92,6 +92,7 @@ class IndexSearcher:
     def __init__(self, store: IndexStore, columns: ColumnSource = Columns.of_reader) -> None:
         self.store = store
         self.generation = store.current_generation()
+        self._identity = _identity(self.generation)
         self._index = store.open(self.generation)
         self._searcher = self._index.searcher()
         _open_lazy_files(self._searcher.reader())
@@ -106,15 +107,18 @@ class IndexSearcher:
         self._feedback = Feedback(self._query_matcher, self.columns, self._text_of, self._body_analyzer)
         self._spellings = Spellings(store.manifest(self.generation).names)
         self._copies = CopyGroups(self.columns)
-        self._speller = Speller(self.vocabulary)
+        self._vocabulary: Counter | None = None
+        self._speller = Speller(self.word_counts)
 
     def close(self) -> None:
         self._searcher.close()
 
     def is_current(self) -> bool:
-        """False once a commit or a rebuild has made this view old (or removed its files)."""
+        """False once a commit or a rebuild has made this view old (or removed its files, or put another index
+        in their place: a folder deleted and built again has generations of the same names)."""
         try:
-            return self.store.current_generation() == self.generation and self._searcher.up_to_date()
+            return (self.store.current_generation() == self.generation and _identity(self.generation) == self._identity
+                    and self._searcher.up_to_date())
         except (OSError, EmptyIndexError):
             return False
 
@@ -254,9 +258,12 @@ class IndexSearcher:
         docs = [self._searcher.document_number(id=article_id.decode("utf-8")) for article_id, _ in ranked]
         return [self._exported(doc, score, body) for doc, (_, score) in zip(docs, ranked) if doc is not None]
 
-    def vocabulary(self) -> Counter:
-        """This index's words, as written, with how many articles hold each."""
-        return load_vocabulary(vocabulary_path(self.generation, self._searcher.reader().generation())) or Counter()
+    def word_counts(self, words: set[str]) -> dict[str, int]:
+        """How many articles hold each of `words` (as written), from the vocabulary, read when first needed."""
+        if self._vocabulary is None:
+            path = vocabulary_path(self.generation, self._searcher.reader().generation())
+            self._vocabulary = load_vocabulary(path) or Counter()
+        return {word: self._vocabulary[word] for word in words if word in self._vocabulary}
 
     def _text_of(self, doc: int) -> str:
         stored = self._searcher.stored_fields(doc)
@@ -398,6 +405,12 @@ class IndexSearcher:
         )
 
 
+def _identity(directory: Path) -> tuple[int, int]:
+    """Which directory `directory` is (device and inode), whatever its name."""
+    found = directory.stat()
+    return found.st_dev, found.st_ino
+
+
 def _paired(docs: np.ndarray, scores: np.ndarray | None) -> list[tuple[int, float | None]]:
     """(document, score) pairs; every score None when `scores` is (an order by date)."""
     return list(zip(docs.tolist(), scores.tolist() if scores is not None else [None] * len(docs)))
@@ -422,7 +435,7 @@ class NewsIndex:
     def __init__(self, root: Path | str) -> None:
         self.store = IndexStore(root)
         self._local = threading.local()
-        self._columns: tuple[tuple[str, int], Columns] | None = None
+        self._columns: tuple[tuple, Columns] | None = None
         self._columns_lock = threading.Lock()
 
     def searcher(self) -> IndexSearcher:
@@ -453,7 +466,7 @@ class NewsIndex:
 
     def _shared_columns(self, reader, directory: Path) -> Columns:
         """One copy of the newest index state's arrays for all threads (they are read-only)."""
-        key = (str(directory), reader.generation())
+        key = (str(directory), _identity(directory), reader.generation())  # a folder built again reuses names
         with self._columns_lock:
             if self._columns is None or self._columns[0] != key:
                 self._columns = (key, Columns.of_reader(reader, directory))

@@ -16,8 +16,7 @@ from __future__ import annotations
 
 import re
 import string
-from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 
 MORE_FREQUENT = 10  # how many times more articles the correction must be found in
 MORE_FREQUENT_THAN_KNOWN = 100  # the same, when the typed word is found in some article
@@ -36,12 +35,11 @@ _LETTERS = string.ascii_lowercase
 
 
 class Speller:
-    """Corrections from an index's words and how many articles hold each, read by `vocabulary` when
-    first needed (from one index's file, or summed over shards)."""
+    """Corrections from an index's words: `counts_of(words)` tells how many articles hold each of some
+    words (looked up in one index's vocabulary, or summed over shards)."""
 
-    def __init__(self, vocabulary: Callable[[], Counter]) -> None:
-        self._vocabulary = vocabulary
-        self._counts: Counter | None = None
+    def __init__(self, counts_of: Callable[[set[str]], Mapping[str, int]]) -> None:
+        self._counts_of = counts_of
 
     def suggestion(self, query: str) -> str | None:
         """`query` with each misspelt word corrected; None when no word looks misspelt."""
@@ -64,12 +62,11 @@ class Speller:
         return suggested if changed else None
 
     def _correction(self, word: str) -> str | None:
-        if self._counts is None:
-            self._counts = self._vocabulary()
-        counts = self._counts
-        best, best_count = None, (counts[word] * MORE_FREQUENT_THAN_KNOWN or MORE_FREQUENT) - 1
-        for candidate in sorted(_one_edit_away(word)):
-            if counts[candidate] > best_count:
+        candidates = _one_edit_away(word)
+        counts = self._counts_of({word, *candidates})
+        best, best_count = None, (counts.get(word, 0) * MORE_FREQUENT_THAN_KNOWN or MORE_FREQUENT) - 1
+        for candidate in sorted(candidates):
+            if counts.get(candidate, 0) > best_count:
                 best, best_count = candidate, counts[candidate]
         return best
 

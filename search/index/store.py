@@ -70,7 +70,11 @@ class IndexStore:
         if not self.exists():
             raise IndexMissingError(f"there is no index at {self.root} yet.\n\n"
                                     f"Create it with:  news-search --index {self.root} index PATH...")
-        return self.root / os.readlink(self.current_link)
+        try:
+            return self.root / os.readlink(self.current_link)
+        except OSError as error:  # replaced by something other than a link
+            raise IndexDamagedError(f"{self.current_link} should be a link to the current generation: "
+                                    f"{error.strerror or error}") from None
 
     def open(self, generation: Path | None = None):
         """The Whoosh index of a generation (the current one by default)."""
