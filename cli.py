@@ -24,14 +24,13 @@ from search import (
     QuerySyntaxError,
     SearchRequest,
     SearchResult,
-    index_paths,
 )
 from search.cluster import CLUSTER_ENV, runner_for
 from search.config import INDEX_ENV, default_index_dir, index_dir, lock_wait
 from search.export import EXPORT_FORMATS, exported_lines
 from search.model import MAX_FACET_SIZE, MAX_RELATED, SORTS
 from search.shard_layout import MAX_SHARDS, ShardLayout
-from search.sharded import ShardedIndex, index_shards, open_index
+from search.sharded import ShardedIndex, index_root, open_index
 from search.tokens import TokenStore
 from search.watching import FolderWatcher, WatchBatch
 
@@ -73,7 +72,7 @@ class Context:
         self.cluster = cluster
 
     def open_index(self) -> NewsIndex | ShardedIndex:
-        return open_index(self.location, runner_for(self.cluster) if ShardLayout.of(self.location) else None)
+        return open_index(self.location, self.cluster)
 
     def single_index(self, command: str) -> None:
         """Fail, saying so, when the index is sharded and `command` does not work on shards yet."""
@@ -170,12 +169,8 @@ def index(context: Context, paths: tuple[Path, ...], rebuild: bool, dry_run: boo
     progress = None if quiet or dry_run or not sys.stderr.isatty() else TerminalProgress()
     options = dict(dry_run=dry_run, jobs=jobs, lock_timeout=lock_wait(), entities=not no_entities)
     try:
-        if shards or ShardLayout.of(context.location):
-            runner = runner_for(context.cluster) if context.cluster else None
-            report = index_shards(context.location, paths, shards, rebuild=rebuild, runner=runner,
-                                  progress=progress if runner is None else None, **options)
-        else:
-            report = index_paths(IndexStore(context.location), paths, rebuild=rebuild, progress=progress, **options)
+        report = index_root(IndexStore(context.location), paths, shards=shards, rebuild=rebuild, progress=progress,
+                            runner=runner_for(context.cluster) if context.cluster else None, **options)
     except KeyboardInterrupt:
         if ShardLayout.of(context.location):
             fail("interrupted; each shard is as this run left it or as it was before (run again to finish)", 130)
@@ -501,8 +496,8 @@ def serve(context: Context, host: str, port: int, workers: int | None, threads: 
     from web import create_app
     from web.serving import WorkerProcesses, listening_socket, serve_in_one_process
 
-    context.open_index().stats()  # fail now, with the message that says how to build one
-    sharded = ShardLayout.of(context.location) is not None
+    served = context.open_index()
+    served.stats()  # fail now, with the message that says how to build one
     if context.cluster:  # for the application, made in each worker process
         os.environ[CLUSTER_ENV] = context.cluster
     try:
@@ -518,7 +513,7 @@ def serve(context: Context, host: str, port: int, workers: int | None, threads: 
     # that the writer gets time to finish its batch.
     signal.signal(signal.SIGTERM, _interrupt)
     # No writer for a sharded index: articles cannot be posted to one yet.
-    with nullcontext(None) if sharded else WriterProcess(context.location) as writer:
+    with nullcontext(None) if served.sharded else WriterProcess(context.location) as writer:
         every_second = writer.check if writer else lambda: None
         try:
             if workers == 1:

@@ -63,10 +63,12 @@ class DaskRunner:
     def map(self, function: Callable, roots: list[Path], *args: Any, timeout: float | None = None) -> list:
         if not roots:
             return []
-        if not self._client.scheduler_info().get("workers"):
+        workers = self._client.scheduler_info().get("workers", {}).values()
+        if not workers:
             raise ClusterError(f"the cluster at {self.address} has no workers; start one with "
                                f"`dask worker {self.address}`")
-        held = self._held_shards()
+        # The shards some worker declared as resources (held on its own disk) go only to such workers.
+        held = {name for worker in workers for name in (worker.get("resources") or {})}
         futures = [self._client.submit(function, str(root), *args, pure=False,
                                        resources={root.name: 1} if root.name in held else None)
                    for root in roots]
@@ -85,11 +87,6 @@ class DaskRunner:
         finally:
             for future in futures:
                 future.cancel()
-
-    def _held_shards(self) -> set[str]:
-        """The shards some worker declared as resources (held on its own disk)."""
-        workers = self._client.scheduler_info().get("workers", {}).values()
-        return {name for worker in workers for name in (worker.get("resources") or {})}
 
     def close(self) -> None:
         self._client.close()

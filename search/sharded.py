@@ -75,17 +75,17 @@ class ShardedIndex:
         """Every match of `request` in its order (see IndexSearcher.export), read from the shards a
         thousand at a time. Each thousand is read from the shards as they are then."""
         parts, order = self._gathered(request, MAX_EXPORT, _deadline())
-        return Export(len(order), self._rows(request, parts, order, body))
+        return Export(len(order), self._rows(parts, order, body))
 
-    def _rows(self, request: SearchRequest, parts: list[ShardPart], order: list[Candidate],
-              body: bool) -> Iterator[dict]:
+    def _rows(self, parts: list[ShardPart], order: list[Candidate], body: bool) -> Iterator[dict]:
         for start in range(0, len(order), EXPORT_CHUNK):
             chunk = order[start:start + EXPORT_CHUNK]
             found = {row["id"]: row for rows in self._from_owners(shard_rows, body, parts, chunk, _deadline())
                      for row in rows}
             yield from (found[key] for key in _keys(chunk) if key in found)
 
-    def _gathered(self, request: SearchRequest, wanted: int, deadline: float) -> tuple[list[ShardPart], list[Candidate]]:
+    def _gathered(self, request: SearchRequest, wanted: int,
+                  deadline: float) -> tuple[list[ShardPart], list[Candidate]]:
         """The shards' parts of a search, and the first `wanted` of its matches in order."""
         statistics = GlobalStatistics.summed(self._map(shard_statistics, request, deadline=deadline))
         parts: list[ShardPart] = self._map(shard_part, request, statistics, wanted, deadline=deadline)
@@ -132,10 +132,10 @@ def _not_yet(what: str) -> NotOnShardsError:
     return NotOnShardsError(f"{what} are not available on a sharded index yet")
 
 
-def open_index(root: Path | str, runner: ShardRunner | None = None) -> NewsIndex | ShardedIndex:
-    """The index at `root`, sharded or not."""
+def open_index(root: Path | str, cluster: str | None = None) -> NewsIndex | ShardedIndex:
+    """The index at `root`, sharded (its work run on the Dask `cluster`, see `cluster.runner_for`) or not."""
     layout = ShardLayout.of(root)
-    return ShardedIndex(layout, runner) if layout else NewsIndex(root)
+    return ShardedIndex(layout, runner_for(cluster)) if layout else NewsIndex(root)
 
 
 def index_shards(root: Path | str, paths: Iterable[Path | str], shards: int | None, *, rebuild: bool = False,
@@ -164,10 +164,12 @@ def index_shards(root: Path | str, paths: Iterable[Path | str], shards: int | No
     return IndexReport.combined(reports)
 
 
-def index_root(store: IndexStore, paths: Iterable[Path | str], **options) -> IndexReport:
-    """`index_paths` for the index of `store`, sharded (each shard in turn, here) or not."""
-    if ShardLayout.of(store.root):
-        return index_shards(store.root, paths, None, **options)
+def index_root(store: IndexStore, paths: Iterable[Path | str], *, shards: int | None = None,
+               runner: ShardRunner | None = None, **options) -> IndexReport:
+    """`index_paths` for the index of `store`, or `index_shards` when it is sharded or `shards` asks
+    for a sharded one (its shards indexed by `runner`, default here, one after another)."""
+    if shards or ShardLayout.of(store.root):
+        return index_shards(store.root, paths, shards, runner=runner, **options)
     return index_paths(store, paths, **options)
 
 

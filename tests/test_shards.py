@@ -44,7 +44,8 @@ def requests() -> list[SearchRequest]:
               SearchRequest(query="", page=4, per_page=25), SearchRequest(query="oil price", page=3, per_page=5),
               SearchRequest.from_text(query="oil", date_from="2024-03", date_to="2024-05"),
               SearchRequest(query="market", sources=("Wire A", "Valley Post"), facet_limit=2),
-              SearchRequest(query="market", sources=("Capital Times",), facets_leave_own_filter_out=True, facet_limit=1)]
+              SearchRequest(query="market", sources=("Capital Times",), facets_leave_own_filter_out=True,
+                            facet_limit=1)]
     return found
 
 

@@ -11,8 +11,6 @@ from __future__ import annotations
 from flask import Flask
 from flask.json.provider import DefaultJSONProvider
 
-from search.cluster import runner_for
-from search.shard_layout import ShardLayout
 from search.sharded import open_index
 from search.config import index_dir
 from search.inbox import MAX_POST_BYTES, Inbox
@@ -42,8 +40,7 @@ def create_app(config: dict | None = None) -> Flask:
     if config:
         app.config.from_mapping(config)
     app.config.setdefault("MAX_CONTENT_LENGTH", MAX_POST_BYTES)
-    runner = runner_for(app.config.get("CLUSTER")) if ShardLayout.of(app.config["INDEX"]) else None
-    app.extensions["news_index"] = open_index(app.config["INDEX"], runner)
+    app.extensions["news_index"] = open_index(app.config["INDEX"], app.config.get("CLUSTER"))
     app.extensions["inbox"] = Inbox(app.config["INDEX"])
     app.extensions["tokens"] = TokenStore(app.config["INDEX"])
     app.register_blueprint(pages.blueprint)

@@ -20,8 +20,8 @@ def news_index() -> NewsIndex | ShardedIndex:
 
 def search_request(args: MultiDict, *, page_view: bool) -> SearchRequest:
     """The request a URL describes. Pages use multi-select facets and a fixed page size, and show each
-    story once unless `collapse=0` (not on a sharded index, which cannot yet); the API counts facets over all matches, takes `per_page`
-    (1 to MAX_PER_PAGE) and lists every copy unless `collapse=1`."""
+    story once unless `collapse=0` (not on a sharded index, which cannot yet); the API counts facets over
+    all matches, takes `per_page` (1 to MAX_PER_PAGE) and lists every copy unless `collapse=1`."""
     filters = {field: _filter_values(args, name) for name, field in FILTER_PARAMETERS.items()}
     per_page = 10 if page_view else integer_parameter(args, "per_page", 10, 1, current_app.config["MAX_PER_PAGE"])
     return SearchRequest.from_text(

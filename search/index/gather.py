@@ -14,7 +14,7 @@ keeps its score before the bonus.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -43,7 +43,6 @@ class ShardPart:
     counts: dict[str, dict[str, int]]  # facet -> value -> matches, every value with one (and those asked to show)
     months: dict[str, int]
     groups: int = 0
-    errors: list[str] = field(default_factory=list)
 
 
 def merged_order(parts: list[ShardPart], sort: str, window: int) -> list[Candidate]:
@@ -58,7 +57,8 @@ def merged_order(parts: list[ShardPart], sort: str, window: int) -> list[Candida
     return sorted(final, key=lambda c: (-c.score, -c.day, c.id))
 
 
-def merged_facets(parts: list[ShardPart], limit: int, always: dict[str, tuple[str, ...]]) -> dict[str, list[FacetValue]]:
+def merged_facets(parts: list[ShardPart], limit: int,
+                  always: dict[str, tuple[str, ...]]) -> dict[str, list[FacetValue]]:
     """The facets of the whole index: counts summed over the parts, ranked as one index ranks them."""
     facets = {}
     for name in FACET_NAMES:

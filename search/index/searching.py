@@ -3,8 +3,8 @@ from __future__ import annotations
 
 import math
 import threading
-from collections import Counter
 import time
+from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -184,26 +184,28 @@ class IndexSearcher:
                  ) -> tuple[wq.Query, TimedReader, list[str], Matches, Selection]:
         """The query of `request`, its words to look for side by side, its matches with their scores
         (by `statistics`, default this index's own), and which pass the dates and filters."""
-        user_query = self.query_tree(request.query)
-        terms = TimedReader(self._searcher.reader(), lambda: self._check_time(deadline))
-        check_patterns(user_query, terms)
-        near_words = plain_words(user_query) if request.effective_sort == "relevance" else []
-        self._query_matcher.begin_search(with_positions=bool(near_words), statistics=statistics)
-        matches = self._matches(user_query, deadline)
+        near = request.effective_sort == "relevance"
+        user_query, terms, near_words, matches = self._user_matches(request, deadline, statistics, near=near)
         selection = self._select(matches.docs, request, deadline)
         self._check_time(deadline)
         return user_query, terms, near_words, matches, selection
+
+    def _user_matches(self, request: SearchRequest, deadline: float, statistics: Statistics | None, *,
+                      near: bool) -> tuple[wq.Query, TimedReader, list[str], Matches]:
+        """The query of `request`, its words to look for side by side (when `near`), and its matches."""
+        user_query = self.query_tree(request.query)
+        terms = TimedReader(self._searcher.reader(), lambda: self._check_time(deadline))
+        check_patterns(user_query, terms)
+        near_words = plain_words(user_query) if near else []
+        self._query_matcher.begin_search(with_positions=bool(near_words), statistics=statistics)
+        return user_query, terms, near_words, self._matches(user_query, deadline)
 
     # A search over shards (see `gather`): figures, then each shard's part, then the hits of the page.
 
     def statistics(self, request: SearchRequest) -> GlobalStatistics:
         """This index's figures for the words of `request`, to be summed over shards."""
-        deadline = time.monotonic() + self._time_limit
         recorded = RecordedStatistics(self._query_matcher.postings)
-        user_query = self.query_tree(request.query)
-        check_patterns(user_query, TimedReader(self._searcher.reader(), lambda: self._check_time(deadline)))
-        self._query_matcher.begin_search(statistics=recorded)
-        self._matches(user_query, deadline)
+        self._user_matches(request, time.monotonic() + self._time_limit, recorded, near=False)
         return recorded.recorded(TEXT_FIELDS)
 
     def part(self, request: SearchRequest, statistics: GlobalStatistics, wanted: int) -> ShardPart:
@@ -244,19 +246,25 @@ class IndexSearcher:
         user_query = self.query_tree(request.query)
         terms = TimedReader(self._searcher.reader(), lambda: self._check_time(deadline))
         snippets = SnippetMaker(self._body_analyzer, highlight_terms(user_query, terms))
-        docs = [self._searcher.document_number(id=article_id.decode("utf-8")) for article_id, _ in ranked]
-        return [self._hit(doc, score, snippets, deadline) for doc, (_, score) in zip(docs, ranked) if doc is not None]
+        return [self._hit(doc, score, snippets, deadline) for doc, score in self._held(ranked)]
 
-    def source_names(self) -> list[str]:
-        """The sources of the live articles, each once."""
-        live = np.fromiter(self._searcher.reader().all_doc_ids(), dtype=np.int64)
+    def source_names(self, live: np.ndarray | None = None) -> list[str]:
+        """The sources of the live articles (`live`, when already at hand), each once."""
+        live = self._live_docs() if live is None else live
         column = self.columns.facet("source")
         return [column.names[value] for value in np.flatnonzero(column.counts(live)).tolist()]
 
+    def _live_docs(self) -> np.ndarray:
+        return np.fromiter(self._searcher.reader().all_doc_ids(), dtype=np.int64)
+
     def rows(self, ranked: list[tuple[bytes, float | None]], body: bool) -> list[dict]:
         """Exported rows (see `export`) of articles of this shard, by id, with the scores the gather gave them."""
+        return [self._exported(doc, score, body) for doc, score in self._held(ranked)]
+
+    def _held(self, ranked: list[tuple[bytes, float | None]]) -> list[tuple[int, float | None]]:
+        """The documents of the articles (by id) that this index holds, with their scores, in order."""
         docs = [self._searcher.document_number(id=article_id.decode("utf-8")) for article_id, _ in ranked]
-        return [self._exported(doc, score, body) for doc, (_, score) in zip(docs, ranked) if doc is not None]
+        return [(doc, score) for doc, (_, score) in zip(docs, ranked) if doc is not None]
 
     def word_counts(self, words: set[str]) -> dict[str, int]:
         """How many articles hold each of `words` (as written), from the vocabulary, read when first needed."""
@@ -310,17 +318,16 @@ class IndexSearcher:
         return self._hit(doc, score, SnippetMaker(self._body_analyzer, frozenset()), math.inf)
 
     def stats(self) -> IndexStats:
-        live = np.fromiter(self._searcher.reader().all_doc_ids(), dtype=np.int64)
+        live = self._live_docs()
         days = self.columns.days[live]
         days = days[days > 0].tolist()
-        sources = int(np.count_nonzero(self.columns.facet("source").counts(live)))
         manifest = self.store.manifest(self.generation)
         inbox = Inbox(self.store.root)
         return IndexStats(
             articles=len(live),
             first_date=from_day_number(min(days)).isoformat() if days else None,
             last_date=from_day_number(max(days)).isoformat() if days else None,
-            sources=sources,
+            sources=len(self.source_names(live)),
             index_bytes=self.store.size_bytes(),
             last_indexed=manifest.last_indexed,
             files=len(manifest.files),
@@ -482,19 +489,13 @@ class NewsIndex:
             return call(searcher)
 
     def article(self, article_id: str) -> Article | None:
-        searcher = self.searcher()
-        with whoosh_file_errors(searcher.generation):
-            return searcher.article(article_id)
+        return self.on_searcher(lambda searcher: searcher.article(article_id))
 
     def copies(self, article_id: str) -> list[Hit] | None:
-        searcher = self.searcher()
-        with whoosh_file_errors(searcher.generation):
-            return searcher.copies(article_id)
+        return self.on_searcher(lambda searcher: searcher.copies(article_id))
 
     def related(self, article_id: str, limit: int = 5) -> RelatedArticles | None:
-        searcher = self.searcher()
-        with whoosh_file_errors(searcher.generation):
-            return searcher.related(article_id, limit)
+        return self.on_searcher(lambda searcher: searcher.related(article_id, limit))
 
     def export(self, request: SearchRequest, *, body: bool = False) -> Export:
         """Every match of `request`, in order (see IndexSearcher.export), from a searcher of its own that
@@ -517,9 +518,7 @@ class NewsIndex:
             searcher.close()
 
     def stats(self) -> IndexStats:
-        searcher = self.searcher()
-        with whoosh_file_errors(searcher.generation):
-            return searcher.stats()
+        return self.on_searcher(lambda searcher: searcher.stats())
 
     def close(self) -> None:
         current = getattr(self._local, "searcher", None)
