@@ -1,10 +1,10 @@
 """One index against N shards of the same articles: the same answers, and what each costs.
 
-    python -m bench.shards [--corpus bench/out/reuters-x10] [--shards 4] [--repeat 5] [--reuse]
-                           [--cluster tcp://host:8786]
+    python -m bench.shards [--corpus bench/out/reuters-x10]... [--shards 4] [--repeat 5] [--reuse]
+                           [--cluster tcp://host:8786] [--entities]
 
-Builds (without entities, on this machine) one index and a sharded one of the corpus
-(`python -m bench.scaled` writes the ten copies of Reuters), compares their answers
+Builds (on this machine; without entities unless `--entities`) one index and a sharded one of
+the corpus (`python -m bench.scaled` writes the ten copies of Reuters), compares their answers
 to the 40 benchmark queries (`bench.queries`), and times each query warm, facets
 included, `--repeat` times on each. Shards run in threads of this process, as
 `news-search` runs them without --cluster, and with `--cluster` also as tasks on
@@ -50,34 +50,45 @@ def timed(index, requests: list[SearchRequest], repeat: int) -> list[float]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--corpus", type=Path, default=OUT / "reuters-x10")
+    parser.add_argument("--corpus", type=Path, action="append", help="Repeatable. Default: bench/out/reuters-x10.")
     parser.add_argument("--shards", type=int, default=4)
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--reuse", action="store_true", help="Use the indexes of an earlier run.")
     parser.add_argument("--cluster", help="Also time the shards on this Dask scheduler's workers.")
+    parser.add_argument("--entities", action="store_true", help="Find entities, and count the facet values "
+                        "that differ (names are settled within each shard).")
     options = parser.parse_args()
-    single_root, sharded_root = OUT / "shards-bench-single", OUT / f"shards-bench-{options.shards}"
+    corpus = options.corpus or [OUT / "reuters-x10"]
+    name = "-".join(path.name for path in corpus) + ("-entities" if options.entities else "")
+    single_root, sharded_root = OUT / f"shards-bench-{name}-single", OUT / f"shards-bench-{name}-{options.shards}"
     if not options.reuse:
         for root in (single_root, sharded_root):
             shutil.rmtree(root, ignore_errors=True)
         started = time.perf_counter()
-        index_paths(IndexStore(single_root), [options.corpus], entities=False)
+        index_paths(IndexStore(single_root), corpus, entities=options.entities)
         print(f"build, one index: {time.perf_counter() - started:.1f} s", flush=True)
         started = time.perf_counter()
-        index_shards(sharded_root, [options.corpus], options.shards, entities=False)
+        index_shards(sharded_root, corpus, options.shards, entities=options.entities)
         print(f"build, {options.shards} shards (one after another): {time.perf_counter() - started:.1f} s", flush=True)
     single, sharded = NewsIndex(single_root), open_index(sharded_root)
     requests = [SearchRequest.from_text(**values) for values in QUERIES]
-    same, same_groups = 0, 0
+    same, same_groups, facet_values, other_values = 0, 0, 0, 0
     for values, request in zip(QUERIES, requests):
         mine, my_groups = comparable(sharded.search(request))
         theirs, their_groups = comparable(single.search(request))
         same += mine == theirs
         same_groups += my_groups == their_groups
+        for facet in ("people", "orgs", "places"):
+            shown = {(value["value"], value["count"]) for value in theirs["facets"][facet]}
+            facet_values += len(shown)
+            other_values += len(shown ^ {(value["value"], value["count"]) for value in mine["facets"][facet]})
         if mine != theirs:
-            print("different:", values)
+            print("different:", values, "in", ", ".join(key for key in theirs if mine[key] != theirs[key]))
     print(f"{sharded.stats().articles} articles; identical answers (totals, hits, scores, snippets, facets): "
           f"{same} of {len(requests)} queries; the same count of groups of copies: {same_groups}")
+    if options.entities:
+        print(f"people, orgs and places values shown (top 10 per facet): {facet_values}; values or counts that "
+              f"differ between the two (either side): {other_values}")
     for root in sharded.roots:
         figures = NewsIndex(root).stats()
         print(f"  {root.name}: {figures.articles} articles, {figures.index_bytes / 1e6:.0f} MB")
