@@ -65,8 +65,9 @@ class DaskRunner:
             return []
         workers = self._client.scheduler_info().get("workers", {}).values()
         if not workers:
-            raise ClusterError(f"the cluster at {self.address} has no workers; start one with "
-                               f"`dask worker {self.address}`")
+            shards = ", ".join(root.name for root in roots)
+            raise ClusterError(f"the cluster at {self.address} has no workers for {shards}; "
+                               f"start one with `dask worker {self.address}`")
         # The shards some worker declared as resources (held on its own disk) go only to such workers.
         held = {name for worker in workers for name in (worker.get("resources") or {})}
         futures = [self._client.submit(function, str(root), *args, pure=False,
