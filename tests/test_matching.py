@@ -3,12 +3,15 @@ scores of the reference (tests/reference.py), and an order that does not depend 
 from __future__ import annotations
 
 import math
+from functools import reduce
 
+import numpy as np
 import pytest
 
 from search import IndexStore, NewsIndex, SearchRequest, index_paths
 from search.errors import SearchTooSlowError
 from search.index import searching
+from search.index.matches import Matches
 from search.index.matching import OutOfTime
 from search.index.query import filter_query, parse_query
 from search.index.ranking import FEEDBACK_DOCUMENTS, best, plain_words
@@ -233,3 +236,15 @@ def test_running_out_of_time_while_ranking_is_the_usual_too_slow_error(segmented
         monkeypatch.setattr(searching.Feedback, "rescored", out_of_time)
     with pytest.raises(SearchTooSlowError):
         segmented[0].search(SearchRequest.from_text(query="interest rates", feedback=True))
+
+
+def test_a_union_of_many_parts_adds_their_scores_as_pairwise_unions_do():
+    rng = np.random.default_rng(7)
+    parts = [Matches.none()]
+    for _ in range(20):
+        docs = np.unique(rng.integers(0, 500, rng.integers(0, 200)))
+        parts.append(Matches(docs, rng.random(len(docs)) * 10))
+    pairwise, at_once = reduce(Matches.__or__, parts), Matches.union(parts)
+    assert at_once.docs.tolist() == pairwise.docs.tolist()
+    assert at_once.scores.tolist() == pairwise.scores.tolist()  # the same sums, to the last bit
+    assert Matches.union([Matches.none(), Matches.none()]).scores.dtype == np.float64

@@ -29,6 +29,16 @@ class Matches:
         scores[np.searchsorted(docs, other.docs)] += other.scores
         return Matches(docs, scores)
 
+    @classmethod
+    def union(cls, parts: list[Matches]) -> Matches:
+        """Documents in any of `parts`, each scoring the sum of the parts it is in (added in order,
+        as `|` one after another would, in one pass rather than one per part)."""
+        if len(parts) == 1:
+            return parts[0]
+        docs, inverse = np.unique(np.concatenate([part.docs for part in parts]), return_inverse=True)
+        scores = np.bincount(inverse, weights=np.concatenate([part.scores for part in parts]), minlength=len(docs))
+        return cls(docs, scores.astype(np.float64, copy=False))
+
     def __and__(self, other: Matches) -> Matches:
         """Documents in both, scoring the sum."""
         docs, mine, theirs = np.intersect1d(self.docs, other.docs, assume_unique=True, return_indices=True)

@@ -102,8 +102,10 @@ class QueryMatcher:
             return self._match(query.a).within(self._match(query.b)).boosted(query.boost)
         if kind in (wq.And, wq.Or) and not getattr(query, "scale", None):
             parts = [self._match(sub) for sub in query.subqueries]
-            combine = Matches.__and__ if kind is wq.And else Matches.__or__
-            return reduce(combine, parts).boosted(query.boost) if parts else Matches.none()
+            if not parts:
+                return Matches.none()
+            combined = reduce(Matches.__and__, parts) if kind is wq.And else Matches.union(parts)
+            return combined.boosted(query.boost)
         raise Unsupported(f"{kind.__name__} queries")
 
     def _every(self, field: str | None) -> np.ndarray:
