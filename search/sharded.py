@@ -17,14 +17,16 @@ from pathlib import Path
 from .article import Article
 from .cluster import ShardRunner, runner_for
 from .config import search_time_limit
-from .errors import IndexMissingError, NewsSearchError, NotOnShardsError
+from .errors import IndexMissingError, NewsSearchError
 from .index import IndexStore, NewsIndex
-from .index.gather import Candidate, ShardPart, merged_facets, merged_order
+from .index.gather import Candidate, ShardPart, by_relevance, merged_facets, merged_order
 from .index.ranking import NEARNESS_WINDOW
+from .index.related import telling_words
+from .index.searching import RelatedSource
 from .index.spelling import SUGGEST_BELOW, Speller
 from .index.statistics import GlobalStatistics
 from .indexer import Progress, index_paths
-from .model import Export, Hit, IndexStats, SearchRequest, SearchResult
+from .model import Export, Hit, IndexStats, RelatedArticles, SearchRequest, SearchResult
 from .report import IndexReport
 from .shard_layout import ShardLayout
 
@@ -117,8 +119,24 @@ class ShardedIndex:
             files=sum(s.files for s in stats), location=str(self.layout.root),
             posted_articles=sum(s.posted_articles for s in stats), inbox_batches=sum(s.inbox_batches for s in stats))
 
-    def related(self, article_id: str, limit: int = 5):
-        raise _not_yet("related articles")
+    def related(self, article_id: str, limit: int = 5) -> RelatedArticles | None:
+        """As `NewsIndex.related`, over the shards: the article's words come from its shard; how many
+        articles hold each, and the figures that score the query of its telling words, are summed over
+        all; then each shard sends its best (one per story, as copies are grouped within a shard)."""
+        deadline = _deadline()
+        sources = self._map(shard_related_source, article_id, deadline=deadline)
+        source = next((found for found in sources if found is not None), None)
+        if source is None:
+            return None
+        counts = self._map(shard_body_frequencies, set(source.frequencies), deadline=deadline)
+        found_in = sum((Counter(frequencies) for _, frequencies in counts), Counter())
+        words = telling_words(source.frequencies, found_in, sum(articles for articles, _ in counts))
+        if not words:
+            return RelatedArticles(article_id, [])
+        statistics = GlobalStatistics.summed(self._map(shard_related_statistics, words, deadline=deadline))
+        parts = self._map(shard_related_part, words, statistics, source.left_out, limit, deadline=deadline)
+        best = sorted((found for part in parts for found in part), key=lambda found: by_relevance(found[0]))
+        return RelatedArticles(article_id, [hit for _, hit in best[:limit]])
 
     def copies(self, article_id: str) -> list[Hit] | None:
         """The copies of the story of `article_id` that lie in its shard (copies are grouped per shard)."""
@@ -126,10 +144,6 @@ class ShardedIndex:
 
     def close(self) -> None:
         self.runner.close()
-
-
-def _not_yet(what: str) -> NotOnShardsError:
-    return NotOnShardsError(f"{what} are not available on a sharded index yet")
 
 
 def open_index(root: Path | str, cluster: str | None = None) -> NewsIndex | ShardedIndex:
@@ -235,3 +249,20 @@ def shard_stats(root: str) -> tuple[IndexStats, list[str]]:
 
 def shard_word_counts(root: str, words: set[str]) -> dict[str, int]:
     return _index_of(root).on_searcher(lambda searcher: searcher.word_counts(words))
+
+
+def shard_related_source(root: str, article_id: str) -> RelatedSource | None:
+    return _index_of(root).on_searcher(lambda searcher: searcher.related_source(article_id))
+
+
+def shard_body_frequencies(root: str, words: set[str]) -> tuple[int, dict[str, int]]:
+    return _index_of(root).on_searcher(lambda searcher: searcher.body_frequencies(words))
+
+
+def shard_related_statistics(root: str, words: dict[str, float]) -> GlobalStatistics:
+    return _index_of(root).on_searcher(lambda searcher: searcher.related_statistics(words))
+
+
+def shard_related_part(root: str, words: dict[str, float], statistics: GlobalStatistics, left_out: list[bytes],
+                       limit: int) -> list[tuple[Candidate, Hit]]:
+    return _index_of(root).on_searcher(lambda searcher: searcher.related_part(words, statistics, left_out, limit))

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from markupsafe import escape
 
 from cli import cli
 from search import IndexStore, NewsIndex, NewsSearchError, SearchRequest, index_paths
@@ -181,12 +182,27 @@ def test_a_current_link_replaced_by_a_file_is_reported_as_damage(tmp_path):
         NewsIndex(tmp_path / "index").search(SearchRequest())
 
 
+def related_asked(single: NewsIndex) -> list[str]:
+    """Articles to ask related ones of: the best and some later matches of a few searches, and the seed."""
+    found = [hit.id for query in ("oil", "grain harvest", "court ruling", "North Korea")
+             for hit in single.search(SearchRequest(query=query, per_page=40)).hits[::13]]
+    assert len(found) >= 10
+    return found
+
+
+def test_related_articles_over_shards_are_the_single_indexs(pair):
+    single, sharded, _ = pair
+    for article_id in related_asked(single):
+        mine, theirs = sharded.related(article_id, 7), single.related(article_id, 7)
+        assert len(theirs.hits) == 7 and len({hit.score for hit in theirs.hits}) > 1
+        assert mine.to_dict() == theirs.to_dict(), article_id
+    assert sharded.related("0123456789abcdef") is None
+
+
 def test_what_shards_cannot_do_yet_is_a_clear_error(pair):
     _, sharded, base = pair
     with pytest.raises(NotOnShardsError, match="one hit per story are not available on a sharded index yet"):
         sharded.search(SearchRequest(query="oil", collapse=True))
-    with pytest.raises(NotOnShardsError, match="related articles are not available on a sharded index yet"):
-        sharded.related("x")
     for command in (["token", "create", "feed"],):
         result = CliRunner().invoke(cli, ["--index", str(base / "sharded"), *command])
         assert result.exit_code == 1 and "does not work on a sharded index yet" in result.output, command
@@ -204,7 +220,11 @@ def test_the_pages_and_the_api_serve_a_sharded_index(pair):
     assert sharded_app.get(f"/articles/{hit.id}").status_code == 200
     assert sharded_app.get(f"/api/articles/{hit.id}").get_json() == single_app.get(f"/api/articles/{hit.id}").get_json()
     assert sharded_app.get("/feed.atom?q=oil").status_code == 200
-    for refused in (sharded_app.get(f"/api/articles/{hit.id}/related"), sharded_app.get("/api/search?q=oil&collapse=1"),
+    related = sharded_app.get(f"/api/articles/{hit.id}/related?limit=5").get_json()
+    assert related == single_app.get(f"/api/articles/{hit.id}/related?limit=5").get_json() and related["hits"]
+    article_page = sharded_app.get(f"/articles/{hit.id}").get_data(as_text=True)
+    assert all(escape(other["title"]) in article_page for other in related["hits"])
+    for refused in (sharded_app.get("/api/search?q=oil&collapse=1"),
                     sharded_app.post("/api/articles", json={"title": "t", "body": "b"})):
         assert refused.status_code == 501 and "sharded index yet" in refused.get_json()["error"]
 
@@ -260,6 +280,8 @@ def test_on_a_cluster_every_query_gets_the_single_indexs_answer(pair, cluster):
     sharded = ShardedIndex(ShardLayout.of(base / "sharded"), runner)
     for request in requests():
         assert sharded.search(request).to_dict() == single.search(request).to_dict(), request
+    for article_id in related_asked(single)[:4]:
+        assert sharded.related(article_id).to_dict() == single.related(article_id).to_dict(), article_id
     worked = runner._client.run(lambda: sorted(sys.modules.get("search.sharded")._open_indexes))
     assert sum(len(opened) for opened in worked.values()) >= 4  # the shards were opened by the workers
 

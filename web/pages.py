@@ -50,7 +50,7 @@ def article(article_id: str):
                   if key in SEARCH_PARAMETERS})
     return render_template("article.html", article=found, links=Links({}), source_url=web_url(found.url),
                            copies=index.copies(article_id) or [],
-                           related=None if index.sharded else index.related(article_id, RELATED_SHOWN),
+                           related=index.related(article_id, RELATED_SHOWN),
                            back=back.url() if request.args.get("back") else None)
 
 

@@ -51,10 +51,15 @@ def merged_order(parts: list[ShardPart], sort: str, window: int) -> list[Candida
     if sort != "relevance":
         newest = sort == "newest"
         return sorted(candidates, key=lambda c: (c.day == 0, -c.day if newest else c.day, c.id))
-    windowed = sorted((c for c in candidates if c.windowed), key=lambda c: (-c.score, -c.day, c.id))[:window]
+    windowed = sorted((c for c in candidates if c.windowed), key=by_relevance)[:window]
     in_window = {c.id for c in windowed}
     final = [Candidate(c.id, c.day, c.with_bonus if c.id in in_window else c.score) for c in candidates]
-    return sorted(final, key=lambda c: (-c.score, -c.day, c.id))
+    return sorted(final, key=by_relevance)
+
+
+def by_relevance(candidate: Candidate) -> tuple:
+    """The order of `ranking.best`: higher scores first, equal ones newest first, then by id."""
+    return -candidate.score, -candidate.day, candidate.id
 
 
 def merged_facets(parts: list[ShardPart], limit: int,

@@ -50,6 +50,15 @@ MAX_COPIES_SHOWN = 200  # copies listed on an article's page
 
 
 @dataclass(frozen=True)
+class RelatedSource:
+    """What related articles start from: the article's words with their counts, and the ids of the
+    article and its copies, which are never related to it."""
+
+    frequencies: dict[str, int]
+    left_out: list[bytes]
+
+
+@dataclass(frozen=True)
 class Selection:
     """Documents matching the query and date range (`base`, in index order) and, per facet field,
     the documents its filter lets through."""
@@ -294,24 +303,54 @@ class IndexSearcher:
         """The `limit` articles most about the same story or subject as `article_id`, best first: those
         its telling words find (`related`), one per story, never it or its copies. None when there is
         no such article."""
+        source = self.related_source(article_id)
+        if source is None:
+            return None
+        article_count, found_in = self.body_frequencies(set(source.frequencies))
+        words = telling_words(source.frequencies, found_in, article_count)
+        found = self.related_part(words, None, source.left_out, limit) if words else []
+        return RelatedArticles(article_id, [hit for _, hit in found])
+
+    # Related articles in steps, for shards too: the article's words; how many articles hold each;
+    # the figures BM25 needs for the query of its telling words; and each shard's best matches.
+
+    def related_source(self, article_id: str) -> RelatedSource | None:
+        """The words of `article_id` (as indexed, with how often it uses each), and the ids of it and
+        its copies; None when this index does not hold it."""
         doc = self._searcher.document_number(id=article_id)
         if doc is None:
             return None
-        deadline = time.monotonic() + self._time_limit
+        frequencies = Counter(token.text for token in self._body_analyzer(self._text_of(doc)))
+        left_out = [bytes(self.columns.ids[other]) for other in np.r_[doc, self._copies.of(doc)].tolist()]
+        return RelatedSource(dict(frequencies), left_out)
+
+    def body_frequencies(self, words: set[str]) -> tuple[int, dict[str, int]]:
+        """How many articles there are and how many hold each of `words` in the body (Whoosh's counts,
+        which include deleted articles until a merge: both, so that their ratio holds)."""
         reader = self._searcher.reader()
-        # Whoosh's counts include deleted articles until a merge, so the number of articles must too.
-        words = telling_words(self._text_of(doc), self._body_analyzer, lambda word: reader.doc_frequency("body", word),
-                              reader.doc_count_all())
-        if not words:
-            return RelatedArticles(article_id, [])
-        self._query_matcher.begin_search()
+        return reader.doc_count_all(), {word: reader.doc_frequency("body", word) for word in words}
+
+    def related_statistics(self, words: dict[str, float]) -> GlobalStatistics:
+        """This index's figures for the query of `words` (see `related_query`), to be summed over shards."""
+        recorded = RecordedStatistics(self._query_matcher.postings)
+        self._query_matcher.begin_search(statistics=recorded)
+        self._matches(related_query(words), time.monotonic() + self._time_limit)
+        return recorded.recorded(TEXT_FIELDS)
+
+    def related_part(self, words: dict[str, float], statistics: GlobalStatistics | None, left_out: list[bytes],
+                     limit: int) -> list[tuple[Candidate, Hit]]:
+        """The `limit` best articles the query of `words` finds here (scored with `statistics`, default
+        this index's own), one per story, none of `left_out` (ids), each with its hit."""
+        deadline = time.monotonic() + self._time_limit
+        self._query_matcher.begin_search(statistics=statistics)
         found = self._matches(related_query(words), deadline)
-        keep = ~np.isin(found.docs, np.r_[doc, self._copies.of(doc)])
+        keep = ~np.isin(self.columns.ids[found.docs], left_out)
         docs, scores = found.docs[keep], found.scores[keep]
         ranked, ranked_scores = self._copies.first_of_stories(lambda count: best(docs, scores, count, self.columns),
                                                               limit, len(docs))
-        hits = [self._plain_hit(other, score) for other, score in _paired(ranked, ranked_scores)]
-        return RelatedArticles(article_id, hits)
+        ids, days = self.columns.ids, self.columns.days
+        return [(Candidate(ids[doc], int(days[doc]), score), self._plain_hit(doc, score))
+                for doc, score in zip(ranked.tolist(), ranked_scores.tolist())]
 
     def _plain_hit(self, doc: int, score: float | None = None) -> Hit:
         """A hit whose snippet is the article's start."""
