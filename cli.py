@@ -74,10 +74,6 @@ class Context:
     def open_index(self) -> NewsIndex | ShardedIndex:
         return open_index(self.location, self.cluster)
 
-    def single_index(self, command: str) -> None:
-        """Fail, saying so, when the index is sharded and `command` does not work on shards yet."""
-        if ShardLayout.of(self.location):
-            fail(f"`{command}` does not work on a sharded index yet ({self.location} holds one)")
 
 
 def fail(message: str, code: int = EXIT_FATAL) -> None:
@@ -512,9 +508,8 @@ def serve(context: Context, host: str, port: int, workers: int | None, threads: 
     # A service manager's stop ends waitress as Ctrl-C does (gunicorn's master sets its own handler), so
     # that the writer gets time to finish its batch.
     signal.signal(signal.SIGTERM, _interrupt)
-    # No writer for a sharded index: articles cannot be posted to one yet.
-    with nullcontext(None) if served.sharded else WriterProcess(context.location) as writer:
-        every_second = writer.check if writer else lambda: None
+    with WriterProcess(context.location) as writer:  # of a sharded index: one for all its shards
+        every_second = writer.check
         try:
             if workers == 1:
                 serve_in_one_process(create_app({"INDEX": str(context.location)}), listener, threads=threads,
@@ -533,7 +528,7 @@ def _interrupt(*_) -> None:
 @cli.group()
 @click.pass_obj
 def token(context: Context) -> None:
-    """API tokens, for adding and removing articles over HTTP (not on a sharded index yet).
+    """API tokens, for adding and removing articles over HTTP.
 
     Only a hash of each token is kept, in the index folder.
 
@@ -543,7 +538,6 @@ def token(context: Context) -> None:
         curl -H "Authorization: Bearer TOKEN" -H "Content-Type: application/x-ndjson" \\
              --data-binary @articles.jsonl http://127.0.0.1:8000/api/articles
     """
-    context.single_index("token")
 
 
 @token.command("create")
@@ -551,7 +545,8 @@ def token(context: Context) -> None:
 @click.pass_obj
 def token_create(context: Context, name: str) -> None:
     """Make a token called NAME and print it: the only time it is shown."""
-    IndexStore(context.location).current_generation()  # an index to belong to, or the message saying how
+    if not ShardLayout.of(context.location):  # an index to belong to, or the message saying how
+        IndexStore(context.location).current_generation()
     secret = TokenStore(context.location).create(name)
     click.echo(secret)
     click.echo(f"Token {name!r} made; keep it now, it is not shown again.", err=True)

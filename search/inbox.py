@@ -129,6 +129,22 @@ def posted_article(record: dict) -> PostedArticle:
     return PostedArticle(article_id(f"{POSTED_NAME}/{file}", key), file, kept)
 
 
+@dataclass(frozen=True)
+class StagedBatch:
+    """A batch written in full under a hidden name, which `commit` gives it for the writer to see."""
+
+    hidden: Path
+    path: Path
+
+    def commit(self) -> None:
+        """Show the batch to the writer, durably: when this returns, a crash cannot lose it."""
+        os.replace(self.hidden, self.path)
+        fsync_path(self.path.parent)
+
+    def discard(self) -> None:
+        self.hidden.unlink(missing_ok=True)
+
+
 class Inbox:
     """The inbox and the posted articles of the index at `root`."""
 
@@ -139,7 +155,13 @@ class Inbox:
 
     def accept(self, articles: list[PostedArticle]) -> None:
         """Write the articles as one batch, durably: when this returns, a crash cannot lose them."""
-        self._write_batch([{"put": article.file, "id": article.id, "record": article.record} for article in articles])
+        self.staged(articles).commit()
+
+    def staged(self, articles: list[PostedArticle]) -> StagedBatch:
+        """The articles as a batch on disk that the writer does not see until `commit` (its name hidden),
+        so that several inboxes can take their parts of one request all or none."""
+        return self._staged_batch([{"put": article.file, "id": article.id, "record": article.record}
+                                   for article in articles])
 
     def withdraw(self, article: str, indexed_path: str | None) -> bool:
         """Queue the removal of the posted article with id `article` (`indexed_path`: its path in the
@@ -147,7 +169,7 @@ class Inbox:
         file = self._posted_file(article, indexed_path) or self._waiting_file(article)
         if file is None:
             return False
-        self._write_batch([{"delete": file, "id": article}])
+        self._staged_batch([{"delete": file, "id": article}]).commit()
         return True
 
     def waiting(self) -> list[Path]:
@@ -219,17 +241,23 @@ class Inbox:
             path.unlink(missing_ok=True)
         return file
 
-    def _write_batch(self, operations: list[dict]) -> None:
-        """One batch file, whole or not at all, on disk when this returns; NewsSearchError when it cannot be
-        written (a full disk, a read-only folder)."""
+    def _staged_batch(self, operations: list[dict]) -> StagedBatch:
+        """One batch file, whole and flushed to disk under a hidden name; NewsSearchError when it cannot be
+        written (a full disk, a read-only folder). Left hidden, it is removed as debris after DEBRIS_AGE."""
         name = f"{time.time_ns():020d}-{os.getpid()}-{secrets.token_hex(4)}.jsonl"
         data = "".join(json.dumps(operation, ensure_ascii=False) + "\n" for operation in operations).encode()
+        hidden = self.folder / f".{name}.tmp"
         try:
             self.folder.mkdir(exist_ok=True)
-            write_atomically(self.folder / name, data)
+            with open(hidden, "wb") as handle:
+                handle.write(data)
+                handle.flush()
+                os.fsync(handle.fileno())
         except OSError as error:
+            hidden.unlink(missing_ok=True)
             raise NewsSearchError(f"could not write to the inbox at {self.folder}: "
                                   f"{error.strerror or error}") from None
+        return StagedBatch(hidden, self.folder / name)
 
     def _posted_file(self, article: str, indexed_path: str | None) -> str | None:
         """The file below `posted/` of the indexed article, when it is one of ours and still there."""

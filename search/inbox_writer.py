@@ -1,4 +1,5 @@
-"""The one writer of articles posted over HTTP: it indexes the inbox whenever batches wait in it.
+"""The one writer of articles posted over HTTP: it indexes the inbox whenever batches wait in it
+(of a sharded index: each shard's inbox in turn).
 
 `serve` runs it in a process of its own beside the web workers, so that finding entities never
 holds up a search. It takes the index's write lock like `index` and `watch`; while another writer
@@ -27,6 +28,7 @@ from .index.store import IndexStore
 from .indexer import index_paths
 from .processes import start_worker
 from .report import IndexReport
+from .shard_layout import ShardLayout
 from .watching import WatchBatch
 
 LOOK_EVERY = 0.25  # seconds between looks at the inbox
@@ -49,22 +51,26 @@ class InboxWriter:
     articles were posted before.
     """
 
-    def __init__(self, store: IndexStore, *, on_batch: Callable[[WatchBatch], None] = lambda batch: None) -> None:
+    def __init__(self, store: IndexStore, *, on_batch: Callable[[WatchBatch], None] = lambda batch: None,
+                 stop: threading.Event | None = None) -> None:
         self.store = store
         self.inbox = Inbox(store.root)
         self.on_batch = on_batch
-        self.stop = threading.Event()
+        self.stop = stop or threading.Event()
         self.scanned = False  # whether a run has looked at all of posted/
 
     def run(self) -> None:
-        while not self.stop.is_set():
-            try:
-                if not self.scanned or self.inbox.waiting():
-                    self.tick()
-            except Exception:  # a bug must not end the only writer: the batches stay, and it tries again
-                log.exception("posted articles could not be indexed; trying again in %s s", RETRY_AFTER)
-                self.stop.wait(RETRY_AFTER)
-            self.stop.wait(LOOK_EVERY)
+        run_writers([self], self.stop)
+
+    def look(self) -> None:
+        """Index the inbox if batches wait in it (or posted/ was never looked at)."""
+        try:
+            if not self.scanned or self.inbox.waiting():
+                self.tick()
+        except Exception:  # a bug must not end the only writer: the batches stay, and it tries again
+            log.exception("posted articles could not be indexed in %s; trying again in %s s", self.store.root,
+                          RETRY_AFTER)
+            self.stop.wait(RETRY_AFTER)
 
     def tick(self) -> WatchBatch:
         """One index run over the inbox; what stopped it (a busy lock, a full disk) is in the batch."""
@@ -88,6 +94,14 @@ class InboxWriter:
     def with_entities(self) -> bool:
         """Whether posted articles get their entities: as the index's other articles did."""
         return self.store.manifest().entities != KeepEntities.fingerprint
+
+
+def run_writers(writers: list[InboxWriter], stop: threading.Event) -> None:
+    """Let each writer look at its inbox in turn (one per shard of a sharded index), until `stop` is set."""
+    while not stop.is_set():
+        for writer in writers:
+            writer.look()
+        stop.wait(LOOK_EVERY)
 
 
 class WriterProcess:
@@ -161,15 +175,18 @@ def _write_inbox(root: str, parent: int, heartbeat: str) -> None:
     start_worker(parent)
     threading.Thread(target=_beat, args=(Path(heartbeat),), name="heartbeat", daemon=True).start()
     logging.basicConfig(format="%(asctime)s %(message)s", datefmt="%Y-%m-%d %H:%M:%S", level=logging.INFO)
-    writer = InboxWriter(IndexStore(root), on_batch=_log_batch())
+    stop = threading.Event()
+    layout = ShardLayout.of(root)
+    writers = [InboxWriter(IndexStore(folder), on_batch=_log_batch(f" ({Path(folder).name})" if layout else ""),
+                           stop=stop) for folder in (layout.shard_roots() if layout else [root])]
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C reaches the server, which stops this process
-    signal.signal(signal.SIGTERM, lambda *_: writer.stop.set())
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
     try:
-        if writer.with_entities():
+        if any(writer.with_entities() for writer in writers):
             load_model()  # now, so that the first article posted is not the one that waits for it
     except NewsSearchError:
         pass  # the first look reports what is wrong with the index
-    writer.run()
+    run_writers(writers, stop)
 
 
 def _beat(heartbeat: Path) -> None:
@@ -181,17 +198,17 @@ def _beat(heartbeat: Path) -> None:
         time.sleep(HEARTBEAT)
 
 
-def _log_batch() -> Callable[[WatchBatch], None]:
+def _log_batch(where: str = "") -> Callable[[WatchBatch], None]:
     """Log each batch that changed something, and a refusal (the lock held by another writer) once until it
-    changes."""
+    changes; `where` follows "posted articles" (a shard's name)."""
     last_error: list[str | None] = [None]
 
     def log_batch(batch: WatchBatch) -> None:
         if batch.error:
             if batch.error != last_error[0]:
-                log.warning("posted articles wait: %s", batch.error)
+                log.warning("posted articles%s wait: %s", where, batch.error)
         elif batch.changed:
-            log.info("posted articles: %s (%.1f s)", batch.report.summary(), batch.seconds)
+            log.info("posted articles%s: %s (%.1f s)", where, batch.report.summary(), batch.seconds)
             for problem in batch.report.errors:
                 log.warning("  %s", problem)
         last_error[0] = batch.error

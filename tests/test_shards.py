@@ -20,8 +20,12 @@ from cli import cli
 from search import IndexStore, NewsIndex, NewsSearchError, SearchRequest, index_paths
 from search.cluster import ClusterError, DaskRunner, LocalRunner
 from search.errors import IndexDamagedError, NotOnShardsError
+from search.inbox import Inbox, parse_articles
+from search.inbox_writer import WriterProcess
 from search.shard_layout import ShardLayout, shard_of
+from search.sharded_inbox import ShardedInbox
 from search.sharded import ShardedIndex, index_shards, open_index
+from search.tokens import TokenStore
 from search.watching import FolderWatcher
 from web import create_app
 
@@ -203,9 +207,6 @@ def test_what_shards_cannot_do_yet_is_a_clear_error(pair):
     _, sharded, base = pair
     with pytest.raises(NotOnShardsError, match="one hit per story are not available on a sharded index yet"):
         sharded.search(SearchRequest(query="oil", collapse=True))
-    for command in (["token", "create", "feed"],):
-        result = CliRunner().invoke(cli, ["--index", str(base / "sharded"), *command])
-        assert result.exit_code == 1 and "does not work on a sharded index yet" in result.output, command
 
 
 def test_the_pages_and_the_api_serve_a_sharded_index(pair):
@@ -224,9 +225,8 @@ def test_the_pages_and_the_api_serve_a_sharded_index(pair):
     assert related == single_app.get(f"/api/articles/{hit.id}/related?limit=5").get_json() and related["hits"]
     article_page = sharded_app.get(f"/articles/{hit.id}").get_data(as_text=True)
     assert all(escape(other["title"]) in article_page for other in related["hits"])
-    for refused in (sharded_app.get("/api/search?q=oil&collapse=1"),
-                    sharded_app.post("/api/articles", json={"title": "t", "body": "b"})):
-        assert refused.status_code == 501 and "sharded index yet" in refused.get_json()["error"]
+    refused = sharded_app.get("/api/search?q=oil&collapse=1")
+    assert refused.status_code == 501 and "sharded index yet" in refused.get_json()["error"]
 
 
 def test_the_command_line_builds_and_searches_shards(tmp_path):
@@ -362,3 +362,82 @@ def test_reuters_in_four_shards_answers_the_benchmark_queries_as_one_index(tmp_p
         for hit in mine["hits"] + theirs["hits"]:
             del hit["copies"], hit["copy_sources"]
         assert mine == theirs, values
+
+
+# Articles posted over HTTP: each to one shard, indexed by the server's one writer process for all shards.
+
+def _posted(number: int, title: str = "") -> dict:
+    words = random.Random(number).choices(WORDS, k=30)
+    return {"id": f"posted-{number}", "title": title or f"Posted {' '.join(words[:3])}", "date": "2024-06-01",
+            "source": "Wire P", "body": " ".join(words) + "."}
+
+
+def _post(client, secret: str, records: list[dict]):
+    return client.post("/api/articles", data="".join(json.dumps(record) + "\n" for record in records),
+                       headers={"Authorization": f"Bearer {secret}"}, content_type="application/x-ndjson")
+
+
+def _until(condition, timeout: float = 120) -> None:
+    """Wait until `condition()` holds (the writers index in processes of their own)."""
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, "the posted articles were not indexed in time"
+        time.sleep(0.3)
+
+
+def test_articles_posted_to_shards_are_searched_as_one_index_searches_them(tmp_path):
+    paths = [generated_files(tmp_path / "articles", files=8, per_file=5), SEEDS]
+    index_paths(IndexStore(tmp_path / "single"), paths, entities=False)
+    index_shards(tmp_path / "sharded", paths, 3, entities=False)
+    made = CliRunner().invoke(cli, ["--index", str(tmp_path / "sharded"), "token", "create", "wire"])
+    assert made.exit_code == 0, made.output
+    secrets = {"sharded": made.stdout.strip(), "single": TokenStore(tmp_path / "single").create("wire")}
+    apps = {name: create_app({"INDEX": str(tmp_path / name), "TESTING": True}).test_client() for name in secrets}
+    sharded = open_index(tmp_path / "sharded")
+    with WriterProcess(tmp_path / "sharded"), WriterProcess(tmp_path / "single"):
+        for name, app in apps.items():
+            answer = _post(app, secrets[name], [_posted(number) for number in range(40)])
+            assert answer.status_code == 202 and answer.get_json()["accepted"] == 40
+        assert sum(1 for root in sharded.roots if Inbox(root).waiting() or (root / "posted").exists()) == 3
+        single = NewsIndex(tmp_path / "single")
+        _until(lambda: single.stats().posted_articles == sharded.stats().posted_articles == 40)
+        for request in [SearchRequest(query="posted"), SearchRequest(query="oil price"),
+                        SearchRequest(query="", sources=("Wire P",), per_page=50)]:
+            assert sharded.search(request).to_dict() == single.search(request).to_dict(), request
+        # Posted again with another title: replaced, not doubled; removed: gone from every shard.
+        gone = single.search(SearchRequest(query="posted", per_page=1)).hits[0].id
+        for name, app in apps.items():
+            assert _post(app, secrets[name], [_posted(3, title="Replaced headline")]).status_code == 202
+            assert app.delete(f"/api/articles/{gone}",
+                              headers={"Authorization": f"Bearer {secrets[name]}"}).status_code == 202
+        request = SearchRequest(query="", sources=("Wire P",), per_page=50)
+        _until(lambda: sharded.search(request).total == single.search(request).total == 39 and
+               sharded.search(SearchRequest(query="replaced headline")).total == 1)
+        assert sharded.search(request).to_dict() == single.search(request).to_dict()
+        assert sharded.search(SearchRequest(query="replaced headline")).total == 1
+        assert sharded.article(gone) is None
+    assert apps["sharded"].delete(f"/api/articles/{gone}", headers={"Authorization": f"Bearer {secrets['sharded']}"}
+                                  ).status_code == 404
+
+
+def test_a_post_to_shards_is_taken_whole_or_not_at_all(tmp_path, monkeypatch):
+    index_shards(tmp_path / "sharded", [SEEDS], 3, entities=False)
+    inbox = ShardedInbox(ShardLayout.of(tmp_path / "sharded"))
+    articles = parse_articles("".join(json.dumps(_posted(number)) + "\n" for number in range(30)), lines=True)
+    written = []
+    real = Inbox.staged
+
+    def full_disk_on_the_third(self, part):
+        if len(written) == 2:
+            raise NewsSearchError(f"could not write to the inbox at {self.folder}: No space left on device")
+        written.append(real(self, part))
+        return written[-1]
+
+    monkeypatch.setattr(Inbox, "staged", full_disk_on_the_third)
+    with pytest.raises(NewsSearchError, match="No space left on device"):
+        inbox.accept(articles)
+    assert len(written) == 2 and not any(batch.hidden.exists() or batch.path.exists() for batch in written)
+    assert not any(one.waiting() for one in inbox.inboxes)
+    monkeypatch.setattr(Inbox, "staged", real)
+    inbox.accept(articles)
+    assert sum(len(one.waiting()) for one in inbox.inboxes) == 3

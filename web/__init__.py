@@ -13,7 +13,8 @@ from flask.json.provider import DefaultJSONProvider
 
 from search.sharded import open_index
 from search.config import index_dir
-from search.inbox import MAX_POST_BYTES, Inbox
+from search.inbox import MAX_POST_BYTES
+from search.sharded_inbox import inbox_of
 from search.tokens import TokenStore
 
 from . import api, errors, feeds, pages
@@ -41,7 +42,7 @@ def create_app(config: dict | None = None) -> Flask:
         app.config.from_mapping(config)
     app.config.setdefault("MAX_CONTENT_LENGTH", MAX_POST_BYTES)
     app.extensions["news_index"] = open_index(app.config["INDEX"], app.config.get("CLUSTER"))
-    app.extensions["inbox"] = Inbox(app.config["INDEX"])
+    app.extensions["inbox"] = inbox_of(app.config["INDEX"])
     app.extensions["tokens"] = TokenStore(app.config["INDEX"])
     app.register_blueprint(pages.blueprint)
     app.register_blueprint(api.blueprint)

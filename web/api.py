@@ -6,9 +6,15 @@ from werkzeug.exceptions import HTTPException
 
 from search import QuerySyntaxError
 from search.export import EXPORT_FORMATS, exported_lines
-from search.inbox import MAX_POST_BYTES, MAX_POSTED_ARTICLES, ArticlesRefusedError, Inbox, parse_articles
-from search.errors import NotOnShardsError
+from search.inbox import (
+    MAX_POST_BYTES,
+    MAX_POSTED_ARTICLES,
+    ArticlesRefusedError,
+    Inbox,
+    parse_articles,
+)
 from search.model import MAX_RELATED
+from search.sharded_inbox import ShardedInbox
 
 from .auth import require_token
 from .openapi import SPEC
@@ -93,10 +99,7 @@ def _body_text() -> str:
         raise ArticlesRefusedError(f"the request body is not UTF-8 text (byte {error.start})") from None
 
 
-def _inbox() -> Inbox:
-    """The index's inbox (a NotOnShardsError, 501, for a sharded index)."""
-    if news_index().sharded:
-        raise NotOnShardsError("articles cannot be posted to a sharded index yet")
+def _inbox() -> Inbox | ShardedInbox:
     return current_app.extensions["inbox"]
 
 
