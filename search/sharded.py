@@ -5,23 +5,36 @@ Searching one takes three rounds of a call per shard, each run by a `cluster` ru
 words, summed; each shard's first matches and facet counts, scored with the sums;
 then the hits of the page, from the shards that hold them. The answer is the one a
 single index of the same articles gives: totals, hits, scores, facets and pages.
+Feedback and related articles take a few more rounds of the same kind (each shard's
+figures summed, then each scores with the sums): see `Rescoring` and `related`.
 """
 from __future__ import annotations
 
+import dataclasses
 import threading
 import time
 from collections import Counter
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
+import numpy as np
+from whoosh import query as wq
+
 from .article import Article
 from .cluster import ShardRunner, runner_for
 from .config import search_time_limit
 from .errors import IndexMissingError, NewsSearchError
 from .index import IndexStore, NewsIndex
-from .index.gather import Candidate, ShardPart, by_relevance, merged_facets, merged_order
-from .index.ranking import NEARNESS_WINDOW
-from .index.related import telling_words
+from .index.gather import Candidate, Rescoring, ShardPart, by_relevance, merged_facets, merged_order, window_of
+from .index.ranking import (
+    COMMON_SHARE,
+    FEEDBACK_DOCUMENTS,
+    NEARNESS_WINDOW,
+    expansion_query,
+    feedback_model,
+    feedback_words,
+)
+from .index.related import related_query, telling_words
 from .index.searching import RelatedSource
 from .index.spelling import SUGGEST_BELOW, Speller
 from .index.statistics import GlobalStatistics
@@ -90,8 +103,43 @@ class ShardedIndex:
                   deadline: float) -> tuple[list[ShardPart], list[Candidate]]:
         """The shards' parts of a search, and the first `wanted` of its matches in order."""
         statistics = GlobalStatistics.summed(self._map(shard_statistics, request, deadline=deadline))
-        parts: list[ShardPart] = self._map(shard_part, request, statistics, wanted, deadline=deadline)
-        return parts, merged_order(parts, request.effective_sort, NEARNESS_WINDOW)[:wanted]
+        feedback = request.feedback and request.effective_sort == "relevance"
+        asked = max(wanted, FEEDBACK_DOCUMENTS) if feedback else wanted
+        parts: list[ShardPart] = self._map(shard_part, request, statistics, asked, None, deadline=deadline)
+        order = merged_order(parts, request.effective_sort, NEARNESS_WINDOW)
+        rescoring = self._rescoring(request, statistics, parts, order, deadline) if feedback else None
+        if rescoring is not None:  # the same matches and facets, in the order their new scores give
+            parts = self._map(shard_part, request, statistics, wanted, rescoring, deadline=deadline)
+            order = merged_order(parts, request.effective_sort, NEARNESS_WINDOW)
+        return parts, order[:wanted]
+
+    def _rescoring(self, request: SearchRequest, statistics: GlobalStatistics, parts: list[ShardPart],
+                   order: list[Candidate], deadline: float) -> Rescoring | None:
+        """Feedback as one index gives it (`ranking.Feedback`), from the shards: the words of the best
+        matches, checked against every shard's counts, and the highest score they give; None when
+        feedback leaves the scores as they are."""
+        top = order[:FEEDBACK_DOCUMENTS]
+        if not top or top[0].score <= 0:
+            return None
+        tokens = dict(found for held in self._from_owners(shard_feedback_tokens, None, parts, top, deadline)
+                      for found in held)
+        model = feedback_model([tokens[candidate.id] for candidate in top],
+                               np.array([candidate.score for candidate in top]))
+        words = feedback_words(model, lambda batch: self._too_common(batch, deadline))
+        if not words:
+            return None
+        expansion = expansion_query(words)
+        rescoring = Rescoring(window_of(parts, NEARNESS_WINDOW), expansion,
+                              GlobalStatistics.summed(self._map(shard_query_statistics, expansion, deadline=deadline)),
+                              top[0].score)
+        highest = max(self._map(shard_highest_extra, request, statistics, rescoring, deadline=deadline))
+        return dataclasses.replace(rescoring, highest_extra=highest)
+
+    def _too_common(self, words: list[str], deadline: float) -> set[str]:
+        """Those of `words` that more than COMMON_SHARE of all the shards' articles hold."""
+        counts = self._map(shard_live_frequencies, words, deadline=deadline)
+        limit = COMMON_SHARE * sum(live for live, _ in counts)
+        return {word for word in words if sum(found[word] for _, found in counts) > limit}
 
     def _from_owners(self, function, argument, parts: list[ShardPart], wanted: list[Candidate],
                      deadline: float) -> list:
@@ -133,7 +181,8 @@ class ShardedIndex:
         words = telling_words(source.frequencies, found_in, sum(articles for articles, _ in counts))
         if not words:
             return RelatedArticles(article_id, [])
-        statistics = GlobalStatistics.summed(self._map(shard_related_statistics, words, deadline=deadline))
+        statistics = GlobalStatistics.summed(self._map(shard_query_statistics, related_query(words),
+                                                       deadline=deadline))
         parts = self._map(shard_related_part, words, statistics, source.left_out, limit, deadline=deadline)
         best = sorted((found for part in parts for found in part), key=lambda found: by_relevance(found[0]))
         return RelatedArticles(article_id, [hit for _, hit in best[:limit]])
@@ -222,8 +271,22 @@ def shard_statistics(root: str, request: SearchRequest) -> GlobalStatistics:
     return _index_of(root).on_searcher(lambda searcher: searcher.statistics(request))
 
 
-def shard_part(root: str, request: SearchRequest, statistics: GlobalStatistics, wanted: int) -> ShardPart:
-    return _index_of(root).on_searcher(lambda searcher: searcher.part(request, statistics, wanted))
+def shard_part(root: str, request: SearchRequest, statistics: GlobalStatistics, wanted: int,
+               rescoring: Rescoring | None) -> ShardPart:
+    return _index_of(root).on_searcher(lambda searcher: searcher.part(request, statistics, wanted, rescoring))
+
+
+def shard_feedback_tokens(root: str, _, ranked: list[tuple[bytes, float | None]]) -> list[tuple[bytes, list[str]]]:
+    return _index_of(root).on_searcher(lambda searcher: searcher.feedback_tokens(ranked))
+
+
+def shard_live_frequencies(root: str, words: list[str]) -> tuple[int, dict[str, int]]:
+    return _index_of(root).on_searcher(lambda searcher: searcher.live_frequencies(words))
+
+
+def shard_highest_extra(root: str, request: SearchRequest, statistics: GlobalStatistics,
+                        rescoring: Rescoring) -> float:
+    return _index_of(root).on_searcher(lambda searcher: searcher.highest_extra(request, statistics, rescoring))
 
 
 def shard_hits(root: str, request: SearchRequest, ranked: list[tuple[bytes, float | None]]) -> list[Hit]:
@@ -259,8 +322,8 @@ def shard_body_frequencies(root: str, words: set[str]) -> tuple[int, dict[str, i
     return _index_of(root).on_searcher(lambda searcher: searcher.body_frequencies(words))
 
 
-def shard_related_statistics(root: str, words: dict[str, float]) -> GlobalStatistics:
-    return _index_of(root).on_searcher(lambda searcher: searcher.related_statistics(words))
+def shard_query_statistics(root: str, query: wq.Query) -> GlobalStatistics:
+    return _index_of(root).on_searcher(lambda searcher: searcher.query_statistics(query))
 
 
 def shard_related_part(root: str, words: dict[str, float], statistics: GlobalStatistics, left_out: list[bytes],

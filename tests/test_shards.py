@@ -35,12 +35,23 @@ WORDS = ("oil price crude opec saudi barrel market bank rate interest central do
          "tariff grain wheat harvest ship port strike union coffee cocoa export import growth shares "
          "profit quarter merger takeover bid court ruling minister election vote reform tax budget").split()
 SOURCES = ("Wire A", "Wire B", "Harbour Daily", "Valley Post", "Capital Times")
+# Words of a few subjects, each in a share of the articles only: what feedback picks up.
+SUBJECTS = [words.split() for words in (
+    "aluminium bauxite smelter ingot alloy", "cattle herd ranch beef dairy", "satellite orbit launch rocket payload",
+    "vaccine clinic patient hospital dose", "railway freight wagon locomotive track",
+    "copper mine ore shaft miners", "airline pilot runway cabin jet", "forest timber sawmill logging pulp",
+    "fishing trawler catch salmon quota", "wine vineyard grape harvest cellar")]
 
 # Every kind of query the parser gives: words, AND, OR, NOT, phrases (slop), prefixes, wildcards,
 # ranges, fields, boosts, ANDMAYBE, names, and words no article holds.
 QUERIES = ["oil", "oil price", "oil OR coffee", "oil NOT crude", '"interest rate"', '"oil market"~3', "ship*",
            "c?ff*", "[bank TO bid]", "title:oil", "body:wheat harvest", "opec^3 oil", "oil ANDMAYBE saudi",
            "(oil OR grain) AND NOT strike", "zebra", "tarif", "source:\"Wire A\"", "*"]
+
+
+# Feedback (pseudo-relevance): words, a phrase, nearness, a filter, a deep page, and a word no article holds.
+FEEDBACK_QUERIES = [("oil price", {}), ("grain", {"page": 2, "per_page": 5}), ('"interest rate"', {}),
+                    ("market", {"sources": ("Wire A",)}), ("coffee OR cocoa", {"per_page": 3}), ("zebra", {})]
 
 
 def requests() -> list[SearchRequest]:
@@ -51,6 +62,7 @@ def requests() -> list[SearchRequest]:
               SearchRequest(query="market", sources=("Wire A", "Valley Post"), facet_limit=2),
               SearchRequest(query="market", sources=("Capital Times",), facets_leave_own_filter_out=True,
                             facet_limit=1)]
+    found += [SearchRequest(query=query, feedback=True, **more) for query, more in FEEDBACK_QUERIES]
     return found
 
 
@@ -63,6 +75,8 @@ def generated_files(folder: Path, files: int = 24, per_file: int = 15, seed: int
         records = []
         for row in range(per_file):
             words = rng.choices(WORDS, weights, k=rng.randint(8, 120))
+            words += rng.choices(rng.choice(SUBJECTS), k=rng.choice((0, 0, 2, 5, 9)))
+            rng.shuffle(words)
             records.append({"id": f"f{number}-{row}", "title": " ".join(rng.choices(WORDS, weights, k=4)).title(),
                             "date": f"2024-{rng.randint(1, 12):02d}-{rng.randint(1, 28):02d}",
                             "source": rng.choice(SOURCES), "body": " ".join(words) + "."})
@@ -97,6 +111,12 @@ def test_a_sharded_index_answers_exactly_as_one_index(pair, request_):
 
 def test_the_comparison_sees_scores_pages_facets_and_suggestions(pair):
     single, _, _ = pair
+    reordered = 0
+    for query, more in FEEDBACK_QUERIES[:5]:  # feedback changes the scores, and some orders
+        plain, rescored = (single.search(SearchRequest(query=query, feedback=feedback, **more)) for feedback in (0, 1))
+        assert [hit.score for hit in plain.hits] != [hit.score for hit in rescored.hits], query
+        reordered += [hit.id for hit in plain.hits] != [hit.id for hit in rescored.hits]
+    assert reordered >= 2
     result = single.search(SearchRequest(query="oil price", page=2, per_page=5))
     assert result.total > 50 and len({hit.score for hit in result.hits}) > 1
     assert len(result.facets["source"]) == 5 and len(result.facets["month"]) == 12
@@ -104,7 +124,8 @@ def test_the_comparison_sees_scores_pages_facets_and_suggestions(pair):
 
 
 @pytest.mark.parametrize("request_", [SearchRequest(query="oil price"), SearchRequest(query="", sort="oldest"),
-                                      SearchRequest(query="market", sources=("Wire A",))], ids=repr)
+                                      SearchRequest(query="market", sources=("Wire A",)),
+                                      SearchRequest(query="oil price", feedback=True)], ids=repr)
 def test_an_export_of_shards_is_the_single_indexs(pair, request_):
     single, sharded, _ = pair
     mine, theirs = sharded.export(request_, body=True), single.export(request_, body=True)
@@ -205,7 +226,7 @@ def test_related_articles_over_shards_are_the_single_indexs(pair):
 
 def test_what_shards_cannot_do_yet_is_a_clear_error(pair):
     _, sharded, base = pair
-    with pytest.raises(NotOnShardsError, match="one hit per story are not available on a sharded index yet"):
+    with pytest.raises(NotOnShardsError, match="one hit per story is not available on a sharded index yet"):
         sharded.search(SearchRequest(query="oil", collapse=True))
 
 

@@ -17,9 +17,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+from whoosh import query as wq
 
 from ..model import FacetValue
 from .facets import ranked_values
+from .statistics import GlobalStatistics
 
 FACET_NAMES = ("source", "people", "orgs", "places")
 
@@ -45,16 +47,35 @@ class ShardPart:
     groups: int = 0
 
 
+@dataclass(frozen=True)
+class Rescoring:
+    """Feedback (`ranking.Feedback`) over shards: what each shard needs to score its matches as one index
+    would. The whole index's nearness `window` (ids), the feedback words' query (`expansion`) and the
+    summed `statistics` of its words; the highest score of the matches (nearness included), and of the
+    expansion in them (0 until the shards have been asked)."""
+
+    window: list[bytes]
+    expansion: wq.Query
+    statistics: GlobalStatistics
+    highest: float
+    highest_extra: float = 0.0
+
+
 def merged_order(parts: list[ShardPart], sort: str, window: int) -> list[Candidate]:
     """Every candidate of the parts, in the whole index's order, each with its final score."""
     candidates = [candidate for part in parts for candidate in part.candidates]
     if sort != "relevance":
         newest = sort == "newest"
         return sorted(candidates, key=lambda c: (c.day == 0, -c.day if newest else c.day, c.id))
-    windowed = sorted((c for c in candidates if c.windowed), key=by_relevance)[:window]
-    in_window = {c.id for c in windowed}
+    in_window = set(window_of(parts, window))
     final = [Candidate(c.id, c.day, c.with_bonus if c.id in in_window else c.score) for c in candidates]
     return sorted(final, key=by_relevance)
+
+
+def window_of(parts: list[ShardPart], window: int) -> list[bytes]:
+    """The ids of the whole index's nearness window: the `window` best of the shards' windows."""
+    windowed = sorted((c for part in parts for c in part.candidates if c.windowed), key=by_relevance)[:window]
+    return sorted(c.id for c in windowed)
 
 
 def by_relevance(candidate: Candidate) -> tuple:

@@ -6,6 +6,7 @@ Each was measured on 40 Reuters topics, tuned on half of them (`bench/relevance.
 """
 from __future__ import annotations
 
+import itertools
 import math
 from collections import Counter
 from collections.abc import Callable
@@ -61,14 +62,62 @@ def with_nearness(matcher: QueryMatcher, words: list[str], docs: np.ndarray, sco
     phrase again, on top."""
     if len(words) < 2 or not len(docs):
         return scores
-    window = np.sort(best(docs, scores, NEARNESS_WINDOW, columns)[0])
+    return with_nearness_in(matcher, words, docs, scores, np.sort(best(docs, scores, NEARNESS_WINDOW, columns)[0]))
+
+
+def with_nearness_in(matcher: QueryMatcher, words: list[str], docs: np.ndarray, scores: np.ndarray,
+                     window: np.ndarray) -> np.ndarray:
+    """As `with_nearness`, the bonus going to the documents of `window` (sorted, of `docs`)."""
+    if len(words) < 2 or not len(window):
+        return scores
     together = [matcher.phrase(field, words, among=window) for field in TEXT_FIELDS]
     return Matches(docs, scores).plus(reduce(Matches.__or__, together)).scores
 
 
+# Pseudo-relevance feedback (RM3): the words that best describe the best matches re-score all the
+# matches; the matches themselves do not change. In steps, so that shards can take them together.
+
+def feedback_model(token_lists: list[list[str]], scores: np.ndarray) -> list[tuple[str, float]]:
+    """The words of the best matches' word model, most likely first: each word's share of a document
+    (`token_lists`: each one's first FEEDBACK_TEXT_WORDS words), weighted by the document's share of
+    the `scores`."""
+    model: Counter = Counter()
+    weights = scores / scores.sum() if scores.sum() > 0 else np.full(len(scores), 1 / len(scores))
+    for tokens, weight in zip(token_lists, weights.tolist()):
+        for word, count in Counter(tokens).items():
+            model[word] += weight * count / len(tokens)
+    return sorted(model.items(), key=lambda item: (-item[1], item[0]))
+
+
+def feedback_words(model: list[tuple[str, float]], too_common: Callable[[list[str]], set[str]]) -> dict[str, float]:
+    """The FEEDBACK_WORDS likeliest words of `model` that are not numbers, nor among those `too_common`
+    says more than COMMON_SHARE of the articles hold (asked only as many words as are still wanted)."""
+    candidates = iter([(word, weight) for word, weight in model if not word.isdigit()])
+    chosen: dict[str, float] = {}
+    while len(chosen) < FEEDBACK_WORDS:
+        batch = list(itertools.islice(candidates, FEEDBACK_WORDS - len(chosen)))
+        if not batch:
+            break
+        common = too_common([word for word, _ in batch])
+        chosen.update((word, weight) for word, weight in batch if word not in common)
+    return chosen
+
+
+def expansion_query(words: dict[str, float]) -> wq.Query:
+    """The feedback words as a query, each weighted by its share of the words' weight."""
+    total = sum(words.values())
+    return wq.Or([wq.Term(field, word, boost=weight / total) for word, weight in words.items()
+                  for field in TEXT_FIELDS])
+
+
+def rescored(scores: np.ndarray, extra: np.ndarray, highest: float, highest_extra: float) -> np.ndarray:
+    """Half the query's score and half the feedback words' (`extra`), each divided by its highest."""
+    feedback = extra / highest_extra if highest_extra > 0 else extra
+    return (1 - FEEDBACK_SHARE) * scores / highest + FEEDBACK_SHARE * feedback
+
+
 class Feedback:
-    """Pseudo-relevance feedback (RM3): the words that best describe the best matches re-score all
-    the matches. The matches themselves do not change."""
+    """Feedback over one index: its best matches' words, and their scores in its matches."""
 
     def __init__(self, matcher: QueryMatcher, columns: Columns, text_of: Callable[[int], str],
                  analyzer: Callable) -> None:
@@ -80,38 +129,29 @@ class Feedback:
         self._common_words: dict[str, bool] = {}  # word -> too common, as counted once per searcher
 
     def rescored(self, docs: np.ndarray, scores: np.ndarray, deadline: float = math.inf) -> np.ndarray:
-        """New scores for `docs` (sorted, with their query scores): half the query's score and half
-        the feedback words', each divided by its highest; OutOfTime past `deadline` (monotonic)."""
+        """New scores for `docs` (sorted, with their query scores); OutOfTime past `deadline` (monotonic)."""
         if not len(docs) or scores.max() <= 0:
             return scores
-        top, top_scores = best(docs, scores, FEEDBACK_DOCUMENTS, self.columns)
-        words = self.words(top, top_scores)
+        words = self.words(*best(docs, scores, FEEDBACK_DOCUMENTS, self.columns))
         if not words:
             return scores
-        total = sum(words.values())
-        expansion = wq.Or([wq.Term(field, word, boost=weight / total)
-                           for word, weight in words.items() for field in TEXT_FIELDS])
-        extra = Matches(docs, np.zeros(len(docs))).plus(self.matcher.matches(expansion, deadline)).scores
-        highest = extra.max()
-        feedback = extra / highest if highest > 0 else extra
-        return (1 - FEEDBACK_SHARE) * scores / scores.max() + FEEDBACK_SHARE * feedback
+        extra = self.extra_scores(docs, expansion_query(words), deadline)
+        return rescored(scores, extra, scores.max(), extra.max())
 
     def words(self, docs: np.ndarray, scores: np.ndarray) -> dict[str, float]:
-        """The FEEDBACK_WORDS most likely words of the documents' word model: each word's share of
-        a document, weighted by the document's share of the scores; numbers and common words left out."""
-        model: Counter = Counter()
-        weights = scores / scores.sum() if scores.sum() > 0 else np.full(len(scores), 1 / len(scores))
-        for doc, weight in zip(docs.tolist(), weights.tolist()):
-            tokens = [token.text for _, token in zip(range(FEEDBACK_TEXT_WORDS), self.analyzer(self.text_of(doc)))]
-            for word, count in Counter(tokens).items():
-                model[word] += weight * count / len(tokens)
-        chosen = {}
-        for word, weight in sorted(model.items(), key=lambda item: (-item[1], item[0])):
-            if len(chosen) == FEEDBACK_WORDS:
-                break
-            if not word.isdigit() and not self._is_common(word):
-                chosen[word] = weight
-        return chosen
+        """The feedback words of the best matches `docs`, with their `scores`."""
+        return feedback_words(feedback_model([self.tokens(doc) for doc in docs.tolist()], scores), self.too_common)
+
+    def tokens(self, doc: int) -> list[str]:
+        """The first FEEDBACK_TEXT_WORDS words of an article, as indexed."""
+        return [token.text for _, token in zip(range(FEEDBACK_TEXT_WORDS), self.analyzer(self.text_of(doc)))]
+
+    def extra_scores(self, docs: np.ndarray, expansion: wq.Query, deadline: float = math.inf) -> np.ndarray:
+        """The scores of the `expansion` query in `docs` (sorted), 0 where it does not match."""
+        return Matches(docs, np.zeros(len(docs))).plus(self.matcher.matches(expansion, deadline)).scores
+
+    def too_common(self, words: list[str]) -> set[str]:
+        return {word for word in words if self._is_common(word)}
 
     def _is_common(self, word: str) -> bool:
         if word not in self._common_words:
@@ -128,4 +168,11 @@ class Feedback:
             return False
         if with_deleted - (reader.doc_count_all() - self.postings.live_count) > limit:
             return True
-        return len(self.postings.postings("body", word.encode("utf-8")).docs) > limit
+        return self.live_frequency(word) > limit
+
+    def live_frequency(self, word: str) -> int:
+        """How many live articles hold `word` in their body."""
+        reader = self.postings.reader
+        if reader.doc_count_all() == self.postings.live_count:
+            return reader.doc_frequency("body", word)
+        return len(self.postings.postings("body", word.encode("utf-8")).docs)

@@ -36,8 +36,8 @@ from .query import (
     parse_query,
     with_spellings,
 )
-from .gather import FACET_NAMES, Candidate, ShardPart
-from .ranking import NEARNESS_WINDOW, Feedback, best, plain_words, with_nearness
+from .gather import FACET_NAMES, Candidate, Rescoring, ShardPart
+from .ranking import NEARNESS_WINDOW, Feedback, best, plain_words, rescored, with_nearness, with_nearness_in
 from .related import related_query, telling_words
 from .schema import TEXT_FIELDS, from_stored
 from .snippets import SnippetMaker
@@ -217,36 +217,81 @@ class IndexSearcher:
         self._user_matches(request, time.monotonic() + self._time_limit, recorded, near=False)
         return recorded.recorded(TEXT_FIELDS)
 
-    def part(self, request: SearchRequest, statistics: GlobalStatistics, wanted: int) -> ShardPart:
+    def part(self, request: SearchRequest, statistics: GlobalStatistics, wanted: int,
+             rescoring: Rescoring | None = None) -> ShardPart:
         """This shard's share of a search scored with `statistics` (summed over the shards): its first
-        `wanted` matches (and its nearness window), and the full counts of its facets."""
-        if request.feedback or request.collapse:
-            raise NotOnShardsError("feedback and one hit per story are not available on a sharded index yet")
+        `wanted` matches (and its nearness window), and the full counts of its facets; with `rescoring`,
+        its first matches by their scores after feedback (see `Rescoring`)."""
+        if request.collapse:
+            raise NotOnShardsError("one hit per story is not available on a sharded index yet")
         deadline = time.monotonic() + self._time_limit
-        _, _, near_words, matches, selection = self._matched(request, deadline, statistics)
-        docs, ids, days = selection.matches(), self.columns.ids, self.columns.days
-        if request.effective_sort == "relevance":
-            candidates = []
-            window = np.zeros(0, dtype=np.int64)
-            if near_words:
-                window = np.sort(best(docs, matches.scores_of(docs), NEARNESS_WINDOW, self.columns)[0])
-                before = matches.scores_of(window)
-                after = self._final_scores(window, before, near_words, False, deadline)
-                candidates += [Candidate(ids[doc], int(days[doc]), score, bonus, True)
-                               for doc, score, bonus in zip(window.tolist(), before.tolist(), after.tolist())]
-            rest = np.setdiff1d(docs, window, assume_unique=True)
-            ranked, scores = best(rest, matches.scores_of(rest), wanted, self.columns)
-            candidates += [Candidate(ids[doc], int(days[doc]), score, score)
-                           for doc, score in zip(ranked.tolist(), scores.tolist())]
+        if rescoring is not None:
+            selection, docs, scores, extra = self._rescoring_inputs(request, statistics, rescoring, deadline)
+            final = rescored(scores, extra, rescoring.highest, rescoring.highest_extra)
+            candidates = self._candidates(*best(docs, final, wanted, self.columns))
         else:
-            ranked = self._by_date(docs, wanted, newest=request.effective_sort == "newest")
-            candidates = [Candidate(ids[doc], int(days[doc])) for doc in ranked.tolist()]
+            _, _, near_words, matches, selection = self._matched(request, deadline, statistics)
+            docs = selection.matches()
+            candidates = self._first_candidates(request, docs, matches, near_words, wanted, deadline)
         leave_out, selected = request.facets_leave_own_filter_out, request.filters()
         counts = {facet: value_counts(self.columns, facet, selection.matches(leaving_out=facet) if leave_out else docs,
                                       selected[facet] if leave_out else ())
                   for facet in FACET_NAMES}
         months = {value.value: value.count for value in count_months(self.columns, docs)}
         return ShardPart(len(docs), candidates, counts, months, self._copies.group_count(docs))
+
+    def _first_candidates(self, request: SearchRequest, docs: np.ndarray, matches: Matches, near_words: list[str],
+                          wanted: int, deadline: float) -> list[Candidate]:
+        """The first `wanted` of `docs` in the asked order; by relevance, with this shard's nearness window
+        (each with its score before and after the bonus) besides."""
+        if request.effective_sort != "relevance":
+            ranked = self._by_date(docs, wanted, newest=request.effective_sort == "newest")
+            return [Candidate(self.columns.ids[doc], int(self.columns.days[doc])) for doc in ranked.tolist()]
+        candidates = []
+        window = np.zeros(0, dtype=np.int64)
+        if near_words:
+            window = np.sort(best(docs, matches.scores_of(docs), NEARNESS_WINDOW, self.columns)[0])
+            before = matches.scores_of(window)
+            after = self._final_scores(window, before, near_words, False, deadline)
+            candidates += [Candidate(self.columns.ids[doc], int(self.columns.days[doc]), score, bonus, True)
+                           for doc, score, bonus in zip(window.tolist(), before.tolist(), after.tolist())]
+        rest = np.setdiff1d(docs, window, assume_unique=True)
+        return candidates + self._candidates(*best(rest, matches.scores_of(rest), wanted, self.columns))
+
+    def _candidates(self, docs: np.ndarray, scores: np.ndarray) -> list[Candidate]:
+        ids, days = self.columns.ids, self.columns.days
+        return [Candidate(ids[doc], int(days[doc]), score, score) for doc, score in zip(docs.tolist(), scores.tolist())]
+
+    # Feedback over shards (see `Rescoring`): the best matches' words, how many articles hold each,
+    # and the highest score of the feedback words in the matches.
+
+    def feedback_tokens(self, ranked: list[tuple[bytes, float | None]]) -> list[tuple[bytes, list[str]]]:
+        """The first words (see `Feedback.tokens`) of the articles of this shard among `ranked` (by id)."""
+        return [(self.columns.ids[doc], self._feedback.tokens(doc)) for doc, _ in self._held(ranked)]
+
+    def live_frequencies(self, words: list[str]) -> tuple[int, dict[str, int]]:
+        """How many live articles there are, and how many hold each of `words` in their body."""
+        return self._query_matcher.postings.live_count, {word: self._feedback.live_frequency(word) for word in words}
+
+    def highest_extra(self, request: SearchRequest, statistics: GlobalStatistics, rescoring: Rescoring) -> float:
+        """The highest score of the feedback words among this shard's matches (0 for none)."""
+        _, _, _, extra = self._rescoring_inputs(request, statistics, rescoring, time.monotonic() + self._time_limit)
+        return float(extra.max()) if len(extra) else 0.0
+
+    def _rescoring_inputs(self, request: SearchRequest, statistics: GlobalStatistics, rescoring: Rescoring,
+                          deadline: float) -> tuple[Selection, np.ndarray, np.ndarray, np.ndarray]:
+        """This shard's matches, their scores with the nearness bonus where the whole index gives it, and
+        the feedback words' scores in them."""
+        _, _, near_words, matches, selection = self._matched(request, deadline, statistics)
+        docs = selection.matches()
+        window = docs[np.isin(self.columns.ids[docs], rescoring.window)]
+        try:
+            scores = with_nearness_in(self._query_matcher, near_words, docs, matches.scores_of(docs), window)
+            self._query_matcher.begin_search(statistics=rescoring.statistics)
+            extra = self._feedback.extra_scores(docs, rescoring.expansion, deadline)
+        except OutOfTime:
+            raise self._too_slow() from None
+        return selection, docs, scores, extra
 
     def hits(self, request: SearchRequest, ranked: list[tuple[bytes, float | None]]) -> list[Hit]:
         """The hits of articles of this shard (by id, with the scores the gather gave them), their
@@ -330,11 +375,12 @@ class IndexSearcher:
         reader = self._searcher.reader()
         return reader.doc_count_all(), {word: reader.doc_frequency("body", word) for word in words}
 
-    def related_statistics(self, words: dict[str, float]) -> GlobalStatistics:
-        """This index's figures for the query of `words` (see `related_query`), to be summed over shards."""
+    def query_statistics(self, query: wq.Query) -> GlobalStatistics:
+        """This index's figures for the words of `query` (related articles' or feedback's), to be summed
+        over shards."""
         recorded = RecordedStatistics(self._query_matcher.postings)
         self._query_matcher.begin_search(statistics=recorded)
-        self._matches(related_query(words), time.monotonic() + self._time_limit)
+        self._matches(query, time.monotonic() + self._time_limit)
         return recorded.recorded(TEXT_FIELDS)
 
     def related_part(self, words: dict[str, float], statistics: GlobalStatistics | None, left_out: list[bytes],
