@@ -21,6 +21,7 @@ from contextlib import suppress
 from pathlib import Path
 
 from .entities import KeepEntities
+from .entities.across import NameVotes
 from .entities.model import load_model
 from .errors import NewsSearchError
 from .inbox import Inbox
@@ -29,6 +30,7 @@ from .indexer import index_paths
 from .processes import start_worker
 from .report import IndexReport
 from .shard_layout import ShardLayout
+from .sharded import settle_names, votes_elsewhere
 from .watching import WatchBatch
 
 LOOK_EVERY = 0.25  # seconds between looks at the inbox
@@ -52,32 +54,37 @@ class InboxWriter:
     """
 
     def __init__(self, store: IndexStore, *, on_batch: Callable[[WatchBatch], None] = lambda batch: None,
-                 stop: threading.Event | None = None) -> None:
+                 stop: threading.Event | None = None,
+                 names_elsewhere: Callable[[], NameVotes | None] = lambda: None) -> None:
         self.store = store
         self.inbox = Inbox(store.root)
         self.on_batch = on_batch
         self.stop = stop or threading.Event()
+        self.names_elsewhere = names_elsewhere  # of a shard: the other shards' votes on names, as they are now
         self.scanned = False  # whether a run has looked at all of posted/
 
     def run(self) -> None:
         run_writers([self], self.stop)
 
-    def look(self) -> None:
-        """Index the inbox if batches wait in it (or posted/ was never looked at)."""
+    def look(self) -> bool:
+        """Index the inbox if batches wait in it (or posted/ was never looked at); whether that changed
+        the index."""
         try:
             if not self.scanned or self.inbox.waiting():
-                self.tick()
+                return self.tick().changed
         except Exception:  # a bug must not end the only writer: the batches stay, and it tries again
             log.exception("posted articles could not be indexed in %s; trying again in %s s", self.store.root,
                           RETRY_AFTER)
             self.stop.wait(RETRY_AFTER)
+        return False
 
     def tick(self) -> WatchBatch:
         """One index run over the inbox; what stopped it (a busy lock, a full disk) is in the batch."""
         started = time.monotonic()
         try:
             report = index_paths(self.store, [], entities=self.with_entities(), lock_timeout=LOCK_WAIT,
-                                 posted_only=self.scanned, jobs=self.entity_jobs())
+                                 posted_only=self.scanned, jobs=self.entity_jobs(),
+                                 names_elsewhere=self.names_elsewhere())
             self.scanned, error = True, None
         except NewsSearchError as problem:
             report, error = IndexReport(), str(problem)
@@ -96,11 +103,16 @@ class InboxWriter:
         return self.store.manifest().entities != KeepEntities.fingerprint
 
 
-def run_writers(writers: list[InboxWriter], stop: threading.Event) -> None:
-    """Let each writer look at its inbox in turn (one per shard of a sharded index), until `stop` is set."""
+def run_writers(writers: list[InboxWriter], stop: threading.Event,
+                after_changes: Callable[[], object] = lambda: None) -> None:
+    """Let each writer look at its inbox in turn (one per shard of a sharded index), until `stop` is set;
+    `after_changes` runs after a round that changed an index (the shards settle names together)."""
     while not stop.is_set():
-        for writer in writers:
-            writer.look()
+        if any([writer.look() for writer in writers]):  # every writer looks, then the names
+            try:
+                after_changes()
+            except Exception:  # as a writer's own failure: the next change tries again
+                log.exception("names could not be settled over the shards")
         stop.wait(LOOK_EVERY)
 
 
@@ -177,8 +189,12 @@ def _write_inbox(root: str, parent: int, heartbeat: str) -> None:
     logging.basicConfig(format="%(asctime)s %(message)s", datefmt="%Y-%m-%d %H:%M:%S", level=logging.INFO)
     stop = threading.Event()
     layout = ShardLayout.of(root)
-    writers = [InboxWriter(IndexStore(folder), on_batch=_log_batch(f" ({Path(folder).name})" if layout else ""),
-                           stop=stop) for folder in (layout.shard_roots() if layout else [root])]
+    if layout:
+        shards = layout.shard_roots()
+        writers = [InboxWriter(IndexStore(shard), on_batch=_log_batch(f" ({shard.name})"), stop=stop,
+                               names_elsewhere=lambda shard=shard: votes_elsewhere(shards, shard)) for shard in shards]
+    else:
+        writers = [InboxWriter(IndexStore(root), on_batch=_log_batch(), stop=stop)]
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C reaches the server, which stops this process
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     try:
@@ -186,7 +202,7 @@ def _write_inbox(root: str, parent: int, heartbeat: str) -> None:
             load_model()  # now, so that the first article posted is not the one that waits for it
     except NewsSearchError:
         pass  # the first look reports what is wrong with the index
-    run_writers(writers, stop)
+    run_writers(writers, stop, (lambda: settle_names(layout.shard_roots())) if layout else lambda: None)
 
 
 def _beat(heartbeat: Path) -> None:

@@ -23,6 +23,7 @@ from .inbox import AppliedBatches, Inbox
 from .index.writing import Batch, restore_derived_files
 from .manifest import FORMAT_VERSION, Manifest
 from .reading import FileOutcome, read_file, unchanged_on_disk
+from .entities.across import NameVotes
 from .renaming import rename_across_index
 from .shard_layout import shard_of
 from .report import Change, IndexReport
@@ -52,7 +53,8 @@ class _NoProgress:
 def index_paths(store: IndexStore, paths: Iterable[Path | str], *, rebuild: bool = False, dry_run: bool = False,
                 jobs: int | None = None, progress: Progress | None = None, lock_timeout: float = 10.0,
                 aliases: Path | None = None, entities: bool = True, hold: Collection[str] = (),
-                posted_only: bool = False, shard: tuple[int, int] | None = None) -> IndexReport:
+                posted_only: bool = False, shard: tuple[int, int] | None = None,
+                names_elsewhere: NameVotes | None = None) -> IndexReport:
     """Bring the index up to date with the files under `paths`.
 
     With `rebuild`, a fresh index of exactly these paths replaces the current one
@@ -66,7 +68,8 @@ def index_paths(store: IndexStore, paths: Iterable[Path | str], *, rebuild: bool
     run looks only at the posted files that waiting batches change. Files named in `hold`
     (absolute paths; files still being written) are left as they are this time. With
     `shard` (number, count), the index is that shard of a sharded one (`shard_layout`): of
-    the files under `paths`, it holds those whose names hash to it.
+    the files under `paths`, it holds those whose names hash to it, and `names_elsewhere` are
+    the other shards' votes on names (`entities.across`), counted with its own.
     Raises NewsSearchError when nothing could be done at all.
     """
     max_file_bytes()  # a bad setting stops the run before anything is done
@@ -119,7 +122,8 @@ def index_paths(store: IndexStore, paths: Iterable[Path | str], *, rebuild: bool
                      else KeepEntities()) as extractor:
                 _apply(batch, changes, to_read, manifest, report, progress, extractor, rederive)
                 batch.manifest = manifest
-            rename_across_index(store, generation, manifest, alias_set, new_generation=fresh)
+            rename_across_index(store, generation, manifest, alias_set, new_generation=fresh,
+                                elsewhere=names_elsewhere)
             if fresh:
                 store.make_current(generation)
         except BaseException as error:

@@ -14,6 +14,7 @@ import dataclasses
 import threading
 import time
 from collections import Counter
+from contextlib import contextmanager
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
@@ -21,9 +22,10 @@ import numpy as np
 from whoosh import query as wq
 
 from .article import Article
-from .cluster import ShardRunner, runner_for
+from .cluster import LocalRunner, ShardRunner, runner_for
 from .config import search_time_limit
 from .errors import IndexMissingError, NewsSearchError
+from .entities.across import NameVotes
 from .index import IndexStore, NewsIndex
 from .index.gather import Candidate, Rescoring, ShardPart, by_relevance, merged_facets, merged_order, window_of
 from .index.ranking import (
@@ -40,6 +42,7 @@ from .index.spelling import SUGGEST_BELOW, Speller
 from .index.statistics import GlobalStatistics
 from .indexer import Progress, index_paths
 from .model import Export, Hit, IndexStats, RelatedArticles, SearchRequest, SearchResult
+from .renaming import name_votes, rename_shard
 from .report import IndexReport
 from .shard_layout import ShardLayout
 
@@ -219,12 +222,52 @@ def index_shards(root: Path | str, paths: Iterable[Path | str], shards: int | No
                               "count, build it in another folder (--index DIR)")
     paths = [str(Path(path).resolve()) for path in paths]
     roots = layout.shard_roots()
-    if runner is None:  # here: one shard after another, each using every core
-        reports = [index_paths(IndexStore(shard), paths, rebuild=rebuild, progress=progress,
-                               shard=(number, layout.count), **options) for number, shard in enumerate(roots)]
-    else:
-        reports = runner.map(_index_shard, roots, paths, layout.count, rebuild, options)
+    with _runner_here(runner) as running:
+        # Each shard's run settles names with the others' votes as they were; settle_names then
+        # counts what the runs changed.
+        elsewhere = {} if rebuild or options.get("dry_run") else _votes_elsewhere(roots, running)
+        if runner is None:  # here: one shard after another, each using every core
+            reports = [index_paths(IndexStore(shard), paths, rebuild=rebuild, progress=progress,
+                                   shard=(number, layout.count), names_elsewhere=elsewhere.get(str(shard)),
+                                   **options) for number, shard in enumerate(roots)]
+        else:
+            reports = running.map(_each, roots, _index_shard, (paths, layout.count, rebuild, options),
+                                  {str(root): elsewhere.get(str(root)) for root in roots})
+        if not options.get("dry_run"):
+            settle_names(roots, running, options.get("aliases"))
     return IndexReport.combined(reports)
+
+
+def settle_names(roots: list[Path], runner: ShardRunner | None = None, aliases: Path | None = None) -> int:
+    """Give the shards' articles the names all their articles settle (`entities.across`), as one index
+    of them would show them; the number of articles rewritten."""
+    with _runner_here(runner) as running:
+        return sum(running.map(_each, roots, shard_rename, aliases, _votes_elsewhere(roots, running)))
+
+
+def _votes_elsewhere(roots: list[Path], runner: ShardRunner) -> dict[str, NameVotes]:
+    """For each shard, the other shards' votes on names, summed."""
+    votes = runner.map(shard_name_votes, roots)
+    return {str(root): sum((other for number, other in enumerate(votes) if number != mine), NameVotes())
+            for mine, root in enumerate(roots)}
+
+
+def votes_elsewhere(roots: list[Path], shard: Path) -> NameVotes:
+    """The votes on names of the shards but `shard`, read here (each shard's kept until it changes)."""
+    return sum((name_votes(IndexStore(root)) for root in roots if root != shard), NameVotes())
+
+
+@contextmanager
+def _runner_here(runner: ShardRunner | None) -> Iterator[ShardRunner]:
+    """`runner`, or threads of this process for the time of the block."""
+    if runner is not None:
+        yield runner
+        return
+    here = LocalRunner()
+    try:
+        yield here
+    finally:
+        here.close()
 
 
 def index_root(store: IndexStore, paths: Iterable[Path | str], *, shards: int | None = None,
@@ -249,9 +292,11 @@ def _index_of(root: str) -> NewsIndex:
         return _open_indexes[root]
 
 
-def _index_shard(root: str, paths: list[str], count: int, rebuild: bool, options: dict) -> IndexReport:
+def _index_shard(root: str, run: tuple[list[str], int, bool, dict], elsewhere: NameVotes | None) -> IndexReport:
+    paths, count, rebuild, options = run
     number = int(Path(root).name.removeprefix("shard-"))
-    return index_paths(IndexStore(root), paths, rebuild=rebuild, shard=(number, count), **options)
+    return index_paths(IndexStore(root), paths, rebuild=rebuild, shard=(number, count), names_elsewhere=elsewhere,
+                       **options)
 
 
 def _deadline() -> float:
@@ -329,3 +374,11 @@ def shard_query_statistics(root: str, query: wq.Query) -> GlobalStatistics:
 def shard_related_part(root: str, words: dict[str, float], statistics: GlobalStatistics, left_out: list[bytes],
                        limit: int) -> list[tuple[Candidate, Hit]]:
     return _index_of(root).on_searcher(lambda searcher: searcher.related_part(words, statistics, left_out, limit))
+
+
+def shard_name_votes(root: str) -> NameVotes:
+    return name_votes(IndexStore(root))
+
+
+def shard_rename(root: str, aliases: Path | None, elsewhere: NameVotes) -> int:
+    return rename_shard(IndexStore(root), elsewhere, aliases)

@@ -18,13 +18,19 @@ from markupsafe import escape
 
 from cli import cli
 from search import IndexStore, NewsIndex, NewsSearchError, SearchRequest, index_paths
+from search.article import Article
 from search.cluster import ClusterError, DaskRunner, LocalRunner
+from search.config import aliases_file
+from search.entities import Aliases
 from search.errors import IndexDamagedError, NotOnShardsError
+from search.index.writing import Batch
 from search.inbox import Inbox, parse_articles
 from search.inbox_writer import WriterProcess
+from search.manifest import Manifest
+from search.renaming import rename_across_index
 from search.shard_layout import ShardLayout, shard_of
 from search.sharded_inbox import ShardedInbox
-from search.sharded import ShardedIndex, index_shards, open_index
+from search.sharded import ShardedIndex, index_shards, open_index, settle_names
 from search.tokens import TokenStore
 from search.watching import FolderWatcher
 from web import create_app
@@ -256,7 +262,7 @@ def test_the_command_line_builds_and_searches_shards(tmp_path):
                                 str(SEEDS)])
     assert built.exit_code == 0, built.output
     found = runner.invoke(cli, ["--index", str(tmp_path / "index"), "search", "North Korea", "--json"])
-    assert json.loads(found.output)["total"] == 1
+    assert json.loads(found.stdout)["total"] == 1
 
 
 # A real cluster: a scheduler and two worker processes, as `dask scheduler` and `dask worker` start them.
@@ -316,7 +322,8 @@ def test_a_cluster_builds_the_shards(pair, cluster, tmp_path):
     assert f"{24 + len(list(SEEDS.iterdir()))} added" in result.output
     found = CliRunner().invoke(cli, ["--index", str(tmp_path / "index"), "search", "oil price", "--json"],
                                env={"NEWS_SEARCH_CLUSTER": address})
-    assert json.loads(found.output)["total"] == single.search(SearchRequest(query="oil price")).total
+    assert found.exit_code == 0, found.output
+    assert json.loads(found.stdout)["total"] == single.search(SearchRequest(query="oil price")).total
 
 
 def test_a_worker_that_holds_a_shard_on_its_own_disk_gets_that_shards_tasks(pair, cluster, tmp_path):
@@ -462,3 +469,43 @@ def test_a_post_to_shards_is_taken_whole_or_not_at_all(tmp_path, monkeypatch):
     monkeypatch.setattr(Inbox, "staged", real)
     inbox.accept(articles)
     assert sum(len(one.waiting()) for one in inbox.inboxes) == 3
+
+
+# Names settled over all shards (search/entities/across.py): what one index of their articles shows.
+
+def _named(number: int, **entities) -> Article:
+    return Article(id=f"n{number}", file=f"/news/{number}.txt", path=f"{number}.txt", title=f"Story {number}",
+                   body=f"Body of story {number}.", **{kind: tuple(names) for kind, names in entities.items()})
+
+
+def _written(store: IndexStore, articles: list[Article]) -> None:
+    generation = store.new_generation()
+    with Batch(store, generation) as batch:
+        for article in articles:
+            batch.add(article)
+        batch.manifest = Manifest(files={})
+    store.make_current(generation)
+
+
+def test_names_are_settled_over_all_shards_as_one_index_settles_them(tmp_path):
+    first = [_named(1, people=["Qaboos bin Said", "Qaboos"], orgs=["Exxon"]),
+             _named(2, people=["Qaboos"], orgs=["Exxon Corp", "Opec"], places=["Pittsburgh"])]
+    second = [_named(3, orgs=["Pittsburgh"]), _named(4, orgs=["Pittsburgh", "OPEC"]), _named(5, orgs=["OPEC"])]
+    single = IndexStore(tmp_path / "single")
+    layout = ShardLayout.create(tmp_path / "sharded", 2)
+    # One index of all the articles, and each shard alone: as an index run leaves them.
+    for store, articles in [(single, first + second), *zip(map(IndexStore, layout.shard_roots()), (first, second))]:
+        _written(store, articles)
+        rename_across_index(store, store.current_generation(), store.manifest(), Aliases.load(aliases_file(store.root)))
+    sharded = open_index(tmp_path / "sharded")
+    assert sharded.article("n2").places == ("Pittsburgh",) and "Opec" in sharded.article("n2").orgs
+    assert settle_names(layout.shard_roots()) == 1
+    one = NewsIndex(single.root)
+    for number in range(1, 6):
+        assert sharded.article(f"n{number}") == one.article(f"n{number}")
+    assert one.article("n2").orgs == ("Exxon", "OPEC", "Pittsburgh") and not one.article("n2").places
+    assert all(IndexStore(shard).manifest().names == single.manifest().names for shard in layout.shard_roots())
+    for request in (SearchRequest(orgs=("opec",)), SearchRequest(query="person:qaboos"),
+                    SearchRequest(orgs=("exxon corp",))):
+        assert sharded.search(request).to_dict() == one.search(request).to_dict()
+    assert settle_names(layout.shard_roots()) == 0  # settled: nothing to write again

@@ -21,7 +21,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from .aliases import KINDS, Aliases
 from .normalise import merge_surnames
@@ -61,42 +61,65 @@ class IndexNames:
         return found
 
 
+@dataclass(frozen=True)
+class NameVotes:
+    """What the table is made from, counted over articles: how many give each name each kind and each
+    spelling, and which one-word names an article names beside a longer one. Counts add up, so the
+    votes of the shards of a sharded index, summed, are those of one index holding their articles."""
+
+    kinds: Counter = field(default_factory=Counter)  # (folded name, kind): articles
+    spellings: Counter = field(default_factory=Counter)  # (folded name, spelling): articles
+    together: frozenset[tuple[str, str]] = frozenset()  # (one-word name, longer name) named by one article
+
+    @classmethod
+    def of(cls, articles: Iterable[EntityLists]) -> NameVotes:
+        """The votes of articles with these entities of their own ({kind: names})."""
+        kinds: Counter = Counter()
+        spellings: Counter = Counter()
+        together: set[tuple[str, str]] = set()
+        for entities in articles:
+            keys = set()
+            for kind in KINDS:
+                for name in entities.get(kind, ()):
+                    key = name.casefold()
+                    keys.add(key)
+                    kinds[key, kind] += 1
+                    spellings[key, name] += 1
+            together.update((word, key) for key in keys if " " in key
+                            for word in {key.split()[0], key.split()[-1]} if word in keys)
+        return cls(kinds, spellings, frozenset(together))
+
+    def __add__(self, other: NameVotes) -> NameVotes:
+        return NameVotes(self.kinds + other.kinds, self.spellings + other.spellings, self.together | other.together)
+
+    def names(self, aliases: Aliases) -> IndexNames:
+        """The table these votes settle."""
+        articles_with: dict[str, Counter] = {}
+        for (key, kind), count in self.kinds.items():
+            articles_with.setdefault(key, Counter())[kind] = count
+        spellings: dict[str, Counter] = {}
+        for (key, name), count in self.spellings.items():
+            spellings.setdefault(key, Counter())[name] = count
+
+        kind_of = {key: _settled_kind(key, votes, aliases) for key, votes in articles_with.items()}
+        # The spelling most articles use; on a tie the first in code-point order, so that every build agrees.
+        spelling_of = {key: min(counts.items(), key=lambda item: (-item[1], item[0]))[0]
+                       for key, counts in spellings.items()}
+        joined = _short_forms(kind_of, self.together) | _company_suffixes(kind_of)
+
+        table: dict[tuple[str, str], Named] = {}
+        for key, votes in articles_with.items():
+            target = joined.get(key, key)
+            shown = (spelling_of[target], kind_of[target])
+            for kind in votes:
+                if shown != (spelling_of[key], kind) or len(spellings[key]) > 1:
+                    table[kind, key] = shown
+        return IndexNames(table)
+
+
 def names_across(articles: Iterable[EntityLists], aliases: Aliases) -> IndexNames:
     """The table for an index whose articles have these entities of their own ({kind: names})."""
-    kind_votes: Counter = Counter()  # (folded name, kind): articles
-    spelling_votes: Counter = Counter()  # (folded name, spelling): articles
-    together: set[tuple[str, str]] = set()  # (one-word name, longer name) named by one article
-    for entities in articles:
-        keys = set()
-        for kind in KINDS:
-            for name in entities.get(kind, ()):
-                key = name.casefold()
-                keys.add(key)
-                kind_votes[key, kind] += 1
-                spelling_votes[key, name] += 1
-        together.update((word, key) for key in keys if " " in key
-                        for word in {key.split()[0], key.split()[-1]} if word in keys)
-    articles_with: dict[str, Counter] = {}
-    for (key, kind), count in kind_votes.items():
-        articles_with.setdefault(key, Counter())[kind] = count
-    spellings: dict[str, Counter] = {}
-    for (key, name), count in spelling_votes.items():
-        spellings.setdefault(key, Counter())[name] = count
-
-    kind_of = {key: _settled_kind(key, votes, aliases) for key, votes in articles_with.items()}
-    # The spelling most articles use; on a tie the first in code-point order, so that every build agrees.
-    spelling_of = {key: min(counts.items(), key=lambda item: (-item[1], item[0]))[0]
-                   for key, counts in spellings.items()}
-    joined = _short_forms(kind_of, together) | _company_suffixes(kind_of)
-
-    table: dict[tuple[str, str], Named] = {}
-    for key, votes in articles_with.items():
-        target = joined.get(key, key)
-        shown = (spelling_of[target], kind_of[target])
-        for kind in votes:
-            if shown != (spelling_of[key], kind) or len(spellings[key]) > 1:
-                table[kind, key] = shown
-    return IndexNames(table)
+    return NameVotes.of(articles).names(aliases)
 
 
 def _settled_kind(key: str, votes: Counter, aliases: Aliases) -> str:
@@ -108,7 +131,7 @@ def _settled_kind(key: str, votes: Counter, aliases: Aliases) -> str:
     return next(kind for kind in KINDS if votes[kind] == most)
 
 
-def _short_forms(kind_of: dict[str, str], together: set[tuple[str, str]]) -> dict[str, str]:
+def _short_forms(kind_of: dict[str, str], together: frozenset[tuple[str, str]]) -> dict[str, str]:
     """One-word people's names that begin or end exactly one longer person's name in the index,
     and are named beside it in an article at least once."""
     people = [key for key, kind in kind_of.items() if kind == "people"]
