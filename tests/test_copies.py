@@ -156,6 +156,13 @@ def test_files_derived_from_the_index_are_written_again_by_a_run_without_changes
     assert list(store.current_generation().glob("vocabulary-*"))
 
 
+def test_a_search_opened_before_the_writer_saves_the_groups_still_sees_the_copies(index_records, store):
+    index_records(newsroom_records())
+    for derived in store.current_generation().glob("whole-index-*"):  # the moment between commit and file
+        derived.unlink()
+    assert sorted(copies_by_id(NewsIndex(store.root)).values()) == [0, 0, 1, 1]
+
+
 def test_template_stories_with_other_figures_are_not_copies():
     template = ("The Federal Reserve entered the U.S. Government securities market to arrange {amount} billion dlrs "
                 "of customer repurchase agreements, a Fed spokesman said. Dealers said Federal funds were trading "

@@ -54,9 +54,14 @@ class Columns:
     @classmethod
     def of_reader(cls, reader, directory: Path) -> Columns:
         """The columns of every document of `reader`: from the file the writer made for this state of
-        the index, else from each segment's file (or Whoosh's columns), laid end to end."""
+        the index, else from each segment's file (or Whoosh's columns), laid end to end, with the groups
+        of copies found here (the writer makes that file just after it commits: a searcher opened
+        in between must not take every article for a story of its own)."""
         whole = _load(_whole_path(reader, directory), reader.doc_count_all())
-        return whole or cls.of_segments(reader, directory)
+        if whole is not None:
+            return whole
+        parts = cls.of_segments(reader, directory)
+        return _with_groups(parts, _live(reader)) if parts.signatures is not None else parts
 
     @classmethod
     def of_segments(cls, reader, directory: Path) -> Columns:
