@@ -545,8 +545,7 @@ def token(context: Context) -> None:
 @click.pass_obj
 def token_create(context: Context, name: str) -> None:
     """Make a token called NAME and print it: the only time it is shown."""
-    if not ShardLayout.of(context.location):  # an index to belong to, or the message saying how
-        IndexStore(context.location).current_generation()
+    context.open_index().stats()  # an index to belong to, or the message saying how to build it
     secret = TokenStore(context.location).create(name)
     click.echo(secret)
     click.echo(f"Token {name!r} made; keep it now, it is not shown again.", err=True)

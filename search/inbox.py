@@ -138,11 +138,17 @@ class StagedBatch:
 
     def commit(self) -> None:
         """Show the batch to the writer, durably: when this returns, a crash cannot lose it."""
-        os.replace(self.hidden, self.path)
-        fsync_path(self.path.parent)
+        try:
+            os.replace(self.hidden, self.path)
+            fsync_path(self.path.parent)
+        except OSError as error:
+            self.discard()
+            raise NewsSearchError(f"could not write to the inbox at {self.path.parent}: "
+                                  f"{error.strerror or error}") from None
 
     def discard(self) -> None:
-        self.hidden.unlink(missing_ok=True)
+        with suppress(OSError):
+            self.hidden.unlink(missing_ok=True)
 
 
 class Inbox:
@@ -254,7 +260,8 @@ class Inbox:
                 handle.flush()
                 os.fsync(handle.fileno())
         except OSError as error:
-            hidden.unlink(missing_ok=True)
+            with suppress(OSError):  # a read-only folder refuses this too
+                hidden.unlink(missing_ok=True)
             raise NewsSearchError(f"could not write to the inbox at {self.folder}: "
                                   f"{error.strerror or error}") from None
         return StagedBatch(hidden, self.folder / name)

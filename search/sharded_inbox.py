@@ -6,6 +6,7 @@ shard's writer indexes its own `posted/` folder, as one index's writer does.
 """
 from __future__ import annotations
 
+from .errors import NewsSearchError
 from .inbox import POSTED_NAME, Inbox, PostedArticle
 from .shard_layout import ShardLayout, shard_of
 
@@ -19,7 +20,9 @@ class ShardedInbox:
 
     def accept(self, articles: list[PostedArticle]) -> None:
         """Write each shard's part of the articles as a batch, all or none: every part is on disk before
-        the writer sees any, so a full disk refuses the whole request."""
+        the writer sees any, so a full disk refuses the whole request. Only a rename that fails once
+        all are written (an I/O error) can leave some parts taken; the error says to send the request
+        again, which replaces those articles with themselves."""
         parts: dict[int, list[PostedArticle]] = {}
         for article in articles:
             parts.setdefault(shard_of(f"{POSTED_NAME}/{article.file}", self.layout.count), []).append(article)
@@ -31,8 +34,14 @@ class ShardedInbox:
             for batch in staged:
                 batch.discard()
             raise
-        for batch in staged:
-            batch.commit()
+        for shown, batch in enumerate(staged):
+            try:
+                batch.commit()
+            except NewsSearchError as error:
+                for left in staged[shown + 1:]:
+                    left.discard()
+                raise NewsSearchError(f"{error}; {shown} of {len(staged)} shards took their articles: send the "
+                                      "request again (posting an article again replaces it)") from None
 
     def withdraw(self, article: str, indexed_path: str | None) -> bool:
         """Queue the removal of the posted article `article` in the shard that has it (see `Inbox.withdraw`)."""

@@ -1,6 +1,7 @@
 """Articles added and removed over HTTP: tokens, every refusal, the inbox, its writer, and a crash."""
 from __future__ import annotations
 
+import errno
 import json
 import os
 import shutil
@@ -18,6 +19,7 @@ import pytest
 from cli import cli
 from search import IndexStore, NewsIndex, SearchRequest, index_paths
 from search.inbox import MAX_POST_BYTES, Inbox, parse_articles
+from search import inbox as inbox_module
 from search import inbox_writer
 from search.inbox_writer import InboxWriter
 from search.tokens import TokenStore
@@ -421,3 +423,14 @@ def test_a_frozen_writer_is_replaced(index_root, monkeypatch):
         writer.check()
         assert writer.process is not first and first.poll() is not None
         assert writer.process.poll() is None
+
+
+def test_an_inbox_on_a_read_only_disk_is_a_503_and_the_log_says_why(client, secret, monkeypatch, caplog):
+    def read_only(*args, **kwargs):
+        raise OSError(errno.EROFS, "Read-only file system")
+
+    monkeypatch.setattr(inbox_module, "open", read_only, raising=False)  # the batch cannot be written...
+    monkeypatch.setattr(Path, "unlink", read_only)  # ...nor its first bytes removed
+    answer = _post(client, secret, [WOMBAT])
+    assert answer.status_code == 503 and "try again later" in answer.get_json()["error"]
+    assert "could not write to the inbox" in caplog.text and "Read-only file system" in caplog.text

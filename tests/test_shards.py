@@ -2,6 +2,7 @@
 a Dask cluster of real scheduler and worker processes."""
 from __future__ import annotations
 
+import errno
 import json
 import os
 import random
@@ -228,6 +229,13 @@ def test_related_articles_over_shards_are_the_single_indexs(pair):
         assert len(theirs.hits) == 7 and len({hit.score for hit in theirs.hits}) > 1
         assert mine.to_dict() == theirs.to_dict(), article_id
     assert sharded.related("0123456789abcdef") is None
+
+
+def test_a_token_needs_the_shards_to_be_built(tmp_path):
+    ShardLayout.create(tmp_path / "index", 2)
+    result = CliRunner().invoke(cli, ["--index", str(tmp_path / "index"), "token", "create", "feed"])
+    assert result.exit_code == 1 and "(a shard of the sharded index at" in result.output
+    assert not (tmp_path / "index" / "tokens.json").exists()
 
 
 def test_what_shards_cannot_do_yet_is_a_clear_error(pair):
@@ -469,6 +477,29 @@ def test_a_post_to_shards_is_taken_whole_or_not_at_all(tmp_path, monkeypatch):
     monkeypatch.setattr(Inbox, "staged", real)
     inbox.accept(articles)
     assert sum(len(one.waiting()) for one in inbox.inboxes) == 3
+
+
+def test_a_post_to_shards_that_fails_once_written_says_how_far_it_got_and_leaves_no_debris(tmp_path, monkeypatch):
+    index_shards(tmp_path / "sharded", [SEEDS], 3, entities=False)
+    inbox = ShardedInbox(ShardLayout.of(tmp_path / "sharded"))
+    articles = parse_articles("".join(json.dumps(_posted(number)) + "\n" for number in range(30)), lines=True)
+    real, renamed = os.replace, []
+
+    def failing_second(source, target):
+        if renamed:
+            raise OSError(errno.EIO, "Input/output error")
+        renamed.append(target)
+        real(source, target)
+
+    monkeypatch.setattr(os, "replace", failing_second)
+    with pytest.raises(NewsSearchError, match="Input/output error; 1 of 3 shards took their articles: send the "
+                                              "request again"):
+        inbox.accept(articles)
+    monkeypatch.setattr(os, "replace", real)
+    assert [len(one.waiting()) for one in inbox.inboxes].count(1) == 1
+    assert not [name for one in inbox.inboxes for name in os.listdir(one.folder) if name.endswith(".tmp")]
+    inbox.accept(articles)  # sent again: every shard has its part, the first shard's twice (the same files)
+    assert sum(len(one.waiting()) for one in inbox.inboxes) == 4
 
 
 # Names settled over all shards (search/entities/across.py): what one index of their articles shows.
