@@ -140,9 +140,13 @@ class ShardedIndex:
 
     def _too_common(self, words: list[str], deadline: float) -> set[str]:
         """Those of `words` that more than COMMON_SHARE of all the shards' articles hold."""
+        live, holding = self._live_frequencies(words, deadline)
+        return {word for word in words if holding[word] > COMMON_SHARE * live}
+
+    def _live_frequencies(self, words: list[str], deadline: float) -> tuple[int, dict[str, int]]:
+        """How many live articles the shards hold, and how many of them hold each of `words` in their body."""
         counts = self._map(shard_live_frequencies, words, deadline=deadline)
-        limit = COMMON_SHARE * sum(live for live, _ in counts)
-        return {word for word in words if sum(found[word] for _, found in counts) > limit}
+        return sum(live for live, _ in counts), {word: sum(found[word] for _, found in counts) for word in words}
 
     def _from_owners(self, function, argument, parts: list[ShardPart], wanted: list[Candidate],
                      deadline: float) -> list:
@@ -179,9 +183,11 @@ class ShardedIndex:
         source = next((found for found in sources if found is not None), None)
         if source is None:
             return None
-        counts = self._map(shard_body_frequencies, set(source.frequencies), deadline=deadline)
-        found_in = sum((Counter(frequencies) for _, frequencies in counts), Counter())
-        words = telling_words(source.frequencies, found_in, sum(articles for articles, _ in counts))
+        bounds = self._map(shard_body_frequency_bounds, set(source.frequencies), deadline=deadline)
+        found_in = {word: (sum(part[word][0] for _, part in bounds), sum(part[word][1] for _, part in bounds))
+                    for word in source.frequencies}
+        words = telling_words(source.frequencies, found_in, sum(live for live, _ in bounds),
+                              lambda unsure: self._live_frequencies(unsure, deadline)[1])
         if not words:
             return RelatedArticles(article_id, [])
         statistics = GlobalStatistics.summed(self._map(shard_query_statistics, related_query(words),
@@ -363,8 +369,8 @@ def shard_related_source(root: str, article_id: str) -> RelatedSource | None:
     return _index_of(root).on_searcher(lambda searcher: searcher.related_source(article_id))
 
 
-def shard_body_frequencies(root: str, words: set[str]) -> tuple[int, dict[str, int]]:
-    return _index_of(root).on_searcher(lambda searcher: searcher.body_frequencies(words))
+def shard_body_frequency_bounds(root: str, words: set[str]) -> tuple[int, dict[str, tuple[int, int]]]:
+    return _index_of(root).on_searcher(lambda searcher: searcher.body_frequency_bounds(words))
 
 
 def shard_query_statistics(root: str, query: wq.Query) -> GlobalStatistics:

@@ -60,8 +60,10 @@ class PostingReader:
             if leaf.has_deletions():
                 self._live[np.fromiter(leaf.segment().deleted_docs(), dtype=np.int64) + offset] = False
         self.live_count = int(np.count_nonzero(self._live))
+        self._deleted = [leaf.doc_count_all() - leaf.doc_count() for leaf, _ in self.leaves]
         self._lengths: dict[str, np.ndarray] = {}
         self._total_lengths: dict[str, float] = {}
+        self._live_frequencies: dict[tuple[str, bytes], int] = {}
 
     def live_docs(self) -> np.ndarray:
         return np.flatnonzero(self._live)
@@ -94,6 +96,35 @@ class PostingReader:
         live = self._live[all_docs]
         kept_positions = [value for value, keep in zip(positions, live) if keep] if with_positions else None
         return Postings(all_docs[live], np.concatenate(frequencies)[live], kept_positions)
+
+    def frequency_bounds(self, field: str, text: bytes) -> tuple[int, int]:
+        """The fewest and the most live documents that may hold the term: Whoosh counts a segment's
+        deleted documents until a merge, so only segments without deletions count exactly."""
+        low = high = 0
+        for (leaf, _), deleted in zip(self.leaves, self._deleted):
+            found = leaf.doc_frequency(field, text)
+            low, high = low + max(found - deleted, 0), high + found
+        return low, high
+
+    def live_frequency(self, field: str, text: bytes) -> int:
+        """How many live documents hold the term (the ids of segments with deletions read and counted)."""
+        key = (field, text)
+        if key not in self._live_frequencies:
+            count = 0
+            for (leaf, offset), deleted in zip(self.leaves, self._deleted):
+                if not deleted or key not in leaf:
+                    count += leaf.doc_frequency(field, text) if key in leaf else 0
+                    continue
+                matcher = leaf.postings(field, text)
+                matcher = matcher.child if isinstance(matcher, FilterMatcher) else matcher
+                if not isinstance(matcher, W3LeafMatcher):
+                    raise UnreadablePostings(f"postings stored as {type(matcher).__name__}")
+                while matcher.is_active():
+                    matcher._read_ids()
+                    count += int(np.count_nonzero(self._live[np.asarray(matcher._ids, dtype=np.int64) + offset]))
+                    matcher._next_block()
+            self._live_frequencies[key] = count
+        return self._live_frequencies[key]
 
     def field_lengths(self, field: str) -> np.ndarray:
         """Every document's length in `field` (words, as stored in one byte; 0 when empty)."""

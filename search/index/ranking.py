@@ -172,7 +172,4 @@ class Feedback:
 
     def live_frequency(self, word: str) -> int:
         """How many live articles hold `word` in their body."""
-        reader = self.postings.reader
-        if reader.doc_count_all() == self.postings.live_count:
-            return reader.doc_frequency("body", word)
-        return len(self.postings.postings("body", word.encode("utf-8")).docs)
+        return self.postings.live_frequency("body", word.encode("utf-8"))

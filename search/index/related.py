@@ -1,7 +1,8 @@
 """Related articles: the words that tell an article apart, as a query for the articles most about them.
 
 An article's telling words are its RELATED_WORDS words of highest tf·idf ((1 + ln tf) ·
-ln(N / df)), numbers and words of no other article left out. The query asks for each in
+ln(N / df), N and df counting live articles only, so that the choice does not depend on
+when deleted ones are merged away), numbers and words of no other article left out. The query asks for each in
 bodies, and at TITLE_SHARE of that in titles, boosted by 1 + ln tf only: our BM25 weighs
 each word by its rarity already, and weighing it twice let a company's name outweigh what
 the article is about. Measured on Reuters TOPICS labels (`bench/related.py`), P@5 on the
@@ -11,7 +12,7 @@ boost, 0.781 with titles at half; 40 words gave 0.797 at twice the time per arti
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 
 from whoosh import query as wq
 
@@ -19,18 +20,29 @@ RELATED_WORDS = 25
 TITLE_SHARE = 0.5
 
 
-def telling_words(frequencies: Mapping[str, int], found_in: Mapping[str, int], article_count: int,
+def telling_words(frequencies: Mapping[str, int], found_in: Mapping[str, tuple[int, int]], article_count: int,
+                  count_exactly: Callable[[list[str]], Mapping[str, int]],
                   count: int = RELATED_WORDS) -> dict[str, float]:
     """The `count` words of an article with the highest tf·idf, each with its 1 + ln tf: `frequencies`
-    are its words (as indexed) with how often it uses each, `found_in` how many of `article_count`
-    articles hold each."""
-    rows = []
-    for word, frequency in frequencies.items():
-        holding = found_in.get(word, 0)
-        if 1 < holding < article_count and not word.isdigit():  # in every article, a word tells nothing
-            tf = 1 + math.log(frequency)
-            rows.append((-tf * math.log(article_count / holding), word, tf))
-    return {word: tf for _, word, tf in sorted(rows)[:count]}
+    are its words (as indexed) with how often it uses each; of the `article_count` articles, between
+    `found_in[word][0]` and `found_in[word][1]` hold each (Whoosh counts deleted articles until a merge),
+    and `count_exactly(words)` counts them for the words whose place depends on it, so that the choice
+    is the same however the index is split and merged."""
+    bounds = {word: found_in.get(word, (0, 0)) for word in frequencies if not word.isdigit()}
+    tf = {word: 1 + math.log(frequencies[word]) for word in bounds}
+
+    def score(word: str, holding: int) -> float:  # in every article, or in no other, a word tells nothing
+        return tf[word] * math.log(article_count / holding) if 1 < holding < article_count else -math.inf
+
+    least = sorted((score(word, high) if low > 1 else -math.inf for word, (low, high) in bounds.items()),
+                   reverse=True)
+    threshold = least[count - 1] if len(least) >= count else -math.inf
+    unsure = [word for word, (low, high) in bounds.items()
+              if low != high and score(word, max(low, 2)) >= threshold]
+    exact = {word: low for word, (low, high) in bounds.items() if low == high}
+    exact.update(count_exactly(unsure) if unsure else {})
+    rows = sorted((-score(word, holding), word) for word, holding in exact.items() if score(word, holding) > -math.inf)
+    return {word: tf[word] for _, word in rows[:count]}
 
 
 def related_query(words: dict[str, float]) -> wq.Query:

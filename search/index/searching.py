@@ -351,12 +351,14 @@ class IndexSearcher:
         source = self.related_source(article_id)
         if source is None:
             return None
-        article_count, found_in = self.body_frequencies(set(source.frequencies))
-        words = telling_words(source.frequencies, found_in, article_count)
+        article_count, found_in = self.body_frequency_bounds(set(source.frequencies))
+        words = telling_words(source.frequencies, found_in, article_count,
+                              lambda unsure: self.live_frequencies(unsure)[1])
         found = self.related_part(words, None, source.left_out, limit) if words else []
         return RelatedArticles(article_id, [hit for _, hit in found])
 
-    # Related articles in steps, for shards too: the article's words; how many articles hold each;
+    # Related articles in steps, for shards too: the article's words; how many articles hold each
+    # (bounds, then exact counts of the words whose choice depends on it);
     # the figures BM25 needs for the query of its telling words; and each shard's best matches.
 
     def related_source(self, article_id: str) -> RelatedSource | None:
@@ -369,11 +371,11 @@ class IndexSearcher:
         left_out = [bytes(self.columns.ids[other]) for other in np.r_[doc, self._copies.of(doc)].tolist()]
         return RelatedSource(dict(frequencies), left_out)
 
-    def body_frequencies(self, words: set[str]) -> tuple[int, dict[str, int]]:
-        """How many articles there are and how many hold each of `words` in the body (Whoosh's counts,
-        which include deleted articles until a merge: both, so that their ratio holds)."""
-        reader = self._searcher.reader()
-        return reader.doc_count_all(), {word: reader.doc_frequency("body", word) for word in words}
+    def body_frequency_bounds(self, words: set[str]) -> tuple[int, dict[str, tuple[int, int]]]:
+        """How many live articles there are, and between how many and how many of them hold each of
+        `words` in the body (see `PostingReader.frequency_bounds`; `live_frequencies` counts exactly)."""
+        postings = self._query_matcher.postings
+        return postings.live_count, {word: postings.frequency_bounds("body", word.encode("utf-8")) for word in words}
 
     def query_statistics(self, query: wq.Query) -> GlobalStatistics:
         """This index's figures for the words of `query` (related articles' or feedback's), to be summed
