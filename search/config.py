@@ -7,6 +7,7 @@ import shutil
 from pathlib import Path
 
 from .errors import NewsSearchError
+from .shard_layout import is_shard
 
 INDEX_ENV = "NEWS_SEARCH_INDEX"
 LOCK_WAIT_ENV = "NEWS_SEARCH_LOCK_WAIT"
@@ -64,11 +65,15 @@ def _number(variable: str, default: float, *, zero_allowed: bool = False) -> flo
 
 def aliases_file(index_location: Path, flag: str | os.PathLike | None = None) -> Path:
     """The alias file: the flag, else $NEWS_SEARCH_ALIASES, else `aliases.toml` in the index folder
-    (copied there from the shipped default the first time it is needed)."""
+    (copied there from the shipped default the first time it is needed); for a shard, in the folder
+    of its sharded index, one file for all its shards."""
     chosen = flag or os.environ.get(ALIASES_ENV)
     if chosen:
         return Path(chosen).expanduser()
-    path = Path(index_location) / "aliases.toml"
+    folder = Path(index_location)
+    if is_shard(folder):
+        folder = folder.parent
+    path = folder / "aliases.toml"
     if not path.exists():
         from .entities import DEFAULT_ALIASES
 

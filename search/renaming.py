@@ -73,9 +73,10 @@ _votes: dict[str, tuple[tuple, NameVotes]] = {}  # per index folder: its state a
 _votes_lock = threading.Lock()
 
 
-def rename_shard(store: IndexStore, elsewhere: NameVotes, aliases: Path | None = None) -> int:
+def rename_shard(store: IndexStore, elsewhere: NameVotes, aliases: Path | None = None, *,
+                 lock_wait: float = LOCK_WAIT) -> int:
     """Bring a shard in line with the names its votes and the other shards' (`elsewhere`) settle, in a
     commit of its own under its write lock; the number of articles rewritten."""
-    with store.write_lock(LOCK_WAIT):
+    with store.write_lock(lock_wait):
         return rename_across_index(store, store.current_generation(), store.manifest(),
                                    Aliases.load(aliases_file(store.root, aliases)), elsewhere=elsewhere)

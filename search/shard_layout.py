@@ -30,6 +30,11 @@ def shard_of(name: str, count: int) -> int:
     return int.from_bytes(digest, "big") % count
 
 
+def is_shard(folder: Path) -> bool:
+    """Whether `folder` is a shard of a sharded index (named as one, beside its record of shards)."""
+    return folder.name.startswith("shard-") and (folder.parent / SHARDS_FILE).exists()
+
+
 @dataclass(frozen=True)
 class ShardLayout:
     """The shards of the index at `root`."""

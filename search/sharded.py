@@ -14,7 +14,7 @@ import dataclasses
 import threading
 import time
 from collections import Counter
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
@@ -24,7 +24,7 @@ from whoosh import query as wq
 from .article import Article
 from .cluster import LocalRunner, ShardRunner, runner_for
 from .config import search_time_limit
-from .errors import IndexMissingError, NewsSearchError
+from .errors import IndexLockedError, IndexMissingError, NewsSearchError
 from .entities.across import NameVotes
 from .index import IndexStore, NewsIndex
 from .index.gather import Candidate, Rescoring, ShardPart, by_relevance, merged_facets, merged_order, window_of
@@ -42,12 +42,14 @@ from .index.spelling import SUGGEST_BELOW, Speller
 from .index.statistics import GlobalStatistics
 from .indexer import Progress, index_paths
 from .model import Export, Hit, IndexStats, RelatedArticles, SearchRequest, SearchResult
+from .renaming import LOCK_WAIT as RENAME_LOCK_WAIT
 from .renaming import name_votes, rename_shard
 from .report import IndexReport
 from .shard_layout import ShardLayout
 
 ROUND_TRIP = 5.0  # seconds a cluster may add to a search's own time limit, per round
 EXPORT_CHUNK = 1000  # rows asked of the shards at a time
+BUSY_WAIT = 1.0  # seconds a failed run's settling of names waits for each shard's lock
 MAX_EXPORT = 2**62  # "every match", as a count of matches wanted
 
 
@@ -232,23 +234,31 @@ def index_shards(root: Path | str, paths: Iterable[Path | str], shards: int | No
         # Each shard's run settles names with the others' votes as they were; settle_names then
         # counts what the runs changed.
         elsewhere = {} if rebuild or options.get("dry_run") else _votes_elsewhere(roots, running)
-        if runner is None:  # here: one shard after another, each using every core
-            reports = [index_paths(IndexStore(shard), paths, rebuild=rebuild, progress=progress,
-                                   shard=(number, layout.count), names_elsewhere=elsewhere.get(str(shard)),
-                                   **options) for number, shard in enumerate(roots)]
-        else:
-            reports = running.map(_each, roots, _index_shard, (paths, layout.count, rebuild, options),
-                                  {str(root): elsewhere.get(str(root)) for root in roots})
+        try:
+            if runner is None:  # here: one shard after another, each using every core
+                reports = [index_paths(IndexStore(shard), paths, rebuild=rebuild, progress=progress,
+                                       shard=(number, layout.count), names_elsewhere=elsewhere.get(str(shard)),
+                                       **options) for number, shard in enumerate(roots)]
+            else:
+                reports = running.map(_each, roots, _index_shard, (paths, layout.count, rebuild, options),
+                                      {str(root): elsewhere.get(str(root)) for root in roots})
+        except BaseException:
+            if not options.get("dry_run"):  # the shards that changed still settle with the rest
+                with suppress(NewsSearchError):
+                    settle_names(roots, running, options.get("aliases"), busy_wait=BUSY_WAIT)
+            raise
         if not options.get("dry_run"):
             settle_names(roots, running, options.get("aliases"))
     return IndexReport.combined(reports)
 
 
-def settle_names(roots: list[Path], runner: ShardRunner | None = None, aliases: Path | None = None) -> int:
+def settle_names(roots: list[Path], runner: ShardRunner | None = None, aliases: Path | None = None, *,
+                 busy_wait: float | None = None) -> int:
     """Give the shards' articles the names all their articles settle (`entities.across`), as one index
-    of them would show them; the number of articles rewritten."""
+    of them would show them; the number of articles rewritten. With `busy_wait`, a shard whose writer
+    is busy past it is left for that writer to settle when it ends."""
     with _runner_here(runner) as running:
-        return sum(running.map(_each, roots, shard_rename, aliases, _votes_elsewhere(roots, running)))
+        return sum(running.map(_each, roots, shard_rename, (aliases, busy_wait), _votes_elsewhere(roots, running)))
 
 
 def _votes_elsewhere(roots: list[Path], runner: ShardRunner) -> dict[str, NameVotes]:
@@ -386,5 +396,11 @@ def shard_name_votes(root: str) -> NameVotes:
     return name_votes(IndexStore(root))
 
 
-def shard_rename(root: str, aliases: Path | None, elsewhere: NameVotes) -> int:
-    return rename_shard(IndexStore(root), elsewhere, aliases)
+def shard_rename(root: str, how: tuple[Path | None, float | None], elsewhere: NameVotes) -> int:
+    aliases, busy_wait = how
+    try:
+        return rename_shard(IndexStore(root), elsewhere, aliases, lock_wait=busy_wait or RENAME_LOCK_WAIT)
+    except IndexLockedError:
+        if busy_wait is None:
+            raise
+        return 0

@@ -23,7 +23,7 @@ from search.article import Article
 from search.cluster import ClusterError, DaskRunner, LocalRunner
 from search.config import aliases_file
 from search.entities import Aliases
-from search.errors import IndexDamagedError, NotOnShardsError
+from search.errors import IndexDamagedError, IndexLockedError, NotOnShardsError
 from search.index.writing import Batch
 from search.inbox import Inbox, parse_articles
 from search.inbox_writer import WriterProcess
@@ -31,6 +31,8 @@ from search.manifest import Manifest
 from search.renaming import rename_across_index
 from search.shard_layout import ShardLayout, shard_of
 from search.sharded_inbox import ShardedInbox
+from search import sharded as sharded_module
+from search.report import IndexReport
 from search.sharded import ShardedIndex, index_shards, open_index, settle_names
 from search.tokens import TokenStore
 from search.watching import FolderWatcher
@@ -566,3 +568,35 @@ def test_names_are_settled_over_all_shards_as_one_index_settles_them(tmp_path):
                     SearchRequest(orgs=("exxon corp",))):
         assert sharded.search(request).to_dict() == one.search(request).to_dict()
     assert settle_names(layout.shard_roots()) == 0  # settled: nothing to write again
+
+
+def test_a_run_stopped_by_a_busy_shard_still_settles_the_names_it_changed(tmp_path, monkeypatch):
+    layout = ShardLayout.create(tmp_path / "sharded", 2)
+    first, second = map(IndexStore, layout.shard_roots())
+    _written(first, [_named(1, people=["Mcdonald Smith"]), _named(2, people=["Mcdonald Smith"])])
+    _written(second, [_named(3, people=["McDonald Smith"])])
+    settle_names(layout.shard_roots())
+    sharded = open_index(tmp_path / "sharded")
+    assert sharded.article("n3").people == ("Mcdonald Smith",)  # two articles to one
+
+    def run(store, paths, **options):  # the first shard's run adds two articles of the other spelling
+        if store.root != first.root:
+            return index_paths(store, paths, **options)
+        with Batch(store, store.current_generation()) as batch:
+            for number in (4, 5):
+                batch.add(_named(number, people=["McDonald Smith"]))
+            batch.manifest = store.manifest()
+        return IndexReport()
+
+    monkeypatch.setattr(sharded_module, "index_paths", run)
+    with second.write_lock():  # the second shard is busy (another writer) for the whole run
+        with pytest.raises(IndexLockedError, match="shard-001 is being written by"):
+            index_shards(tmp_path / "sharded", [], None, entities=False, lock_timeout=0.2)
+        assert [sharded.article(f"n{number}").people for number in (1, 2, 4, 5)] == [("McDonald Smith",)] * 4
+    assert settle_names(layout.shard_roots()) == 1 and sharded.article("n3").people == ("McDonald Smith",)
+
+
+def test_the_alias_file_of_a_sharded_index_is_one_for_all_its_shards(tmp_path):
+    layout = ShardLayout.create(tmp_path / "sharded", 2)
+    assert {aliases_file(root) for root in layout.shard_roots()} == {tmp_path / "sharded" / "aliases.toml"}
+    assert aliases_file(tmp_path / "single") == tmp_path / "single" / "aliases.toml"
