@@ -1,13 +1,14 @@
 """Where the shards' work runs: threads of this process, or tasks on a Dask cluster.
 
 A runner calls `function(shard_root, *args)` once per shard and returns the answers
-in shard order. On a cluster (`distributed`), each call is a task the scheduler gives
-to a worker, which opens the shard itself: the shard's folder must be readable at the
-same path on every worker (a shared folder), or, on machines that each hold some
-shards, a worker started with `--resources "shard-003=1"` gets only the tasks of the
-shards it names. A worker lost mid-task has its task run again on another; a call
-that gets no answer within its time limit fails with a message naming the shards
-that did not answer.
+in shard order. On a cluster (`distributed`), the calls are one task per worker (the
+scheduler's cost is per task, about a millisecond: one task per shard per round would
+not do for hundreds of shards), and the worker opens its shards itself: a shard's
+folder must be readable at the same path on every worker (a shared folder), or, on
+machines that each hold some shards, a worker started with `--resources
+"shard-003=1"` gets the tasks of the shards it names. A worker lost mid-task has its
+task run again on another that can; a call that gets no answer within its time
+limit fails with a message naming the shards that did not answer.
 """
 from __future__ import annotations
 
@@ -63,34 +64,55 @@ class DaskRunner:
     def map(self, function: Callable, roots: list[Path], *args: Any, timeout: float | None = None) -> list:
         if not roots:
             return []
-        workers = self._client.scheduler_info().get("workers", {}).values()
+        workers = self._client.scheduler_info().get("workers", {})
         if not workers:
             shards = ", ".join(root.name for root in roots)
             raise ClusterError(f"the cluster at {self.address} has no workers for {shards}; "
                                f"start one with `dask worker {self.address}`")
-        # The shards some worker declared as resources (held on its own disk) go only to such workers.
-        held = {name for worker in workers for name in (worker.get("resources") or {})}
-        futures = [self._client.submit(function, str(root), *args, pure=False,
-                                       resources={root.name: 1} if root.name in held else None)
-                   for root in roots]
+        groups = _groups(roots, workers)
+        futures = [self._client.submit(_on_worker, function, [str(root) for root in group], args, pure=False,
+                                       workers=[worker], allow_other_workers=True,
+                                       resources={root.name: 1 for root in group if root.name in held} or None)
+                   for worker, group, held in groups]
         deadline = time.monotonic() + timeout if timeout is not None else None
         try:
-            answers = []
-            for future in futures:
+            answers = {}
+            for future, (_, group, _) in zip(futures, groups):
                 left = max(0.0, deadline - time.monotonic()) if deadline is not None else None
                 try:
-                    answers.append(future.result(timeout=left))
+                    answers.update(zip(group, future.result(timeout=left)))
                 except TimeoutError:
-                    missing = ", ".join(root.name for root, late in zip(roots, futures) if not late.done())
+                    missing = ", ".join(sorted(root.name for late, (_, group, _) in zip(futures, groups)
+                                               if not late.done() for root in group))
                     raise ClusterError(f"the cluster at {self.address} did not answer for {missing} within "
                                        f"{timeout:g} s; is a worker that can read them running?") from None
-            return answers
+            return [answers[root] for root in roots]
         finally:
             for future in futures:
                 future.cancel()
 
     def close(self) -> None:
         self._client.close()
+
+
+def _groups(roots: list[Path], workers: dict[str, dict]) -> list[tuple[str, list[Path], set[str]]]:
+    """The shards as one task per worker: (the worker, its shards, the names of those a worker holds
+    on its own disk). A shard some worker declared as a resource goes to such a worker; the others
+    are dealt out in turn, each to the same worker every time, which keeps it open."""
+    addresses = sorted(workers)
+    holders = {name: address for address in reversed(addresses) for name in workers[address].get("resources") or {}}
+    by_worker: dict[str, list[Path]] = {}
+    for number, root in enumerate(roots):
+        by_worker.setdefault(holders.get(root.name, addresses[number % len(addresses)]), []).append(root)
+    return [(address, group, {root.name for root in group} & holders.keys()) for address, group in by_worker.items()]
+
+
+def _on_worker(function: Callable, roots: list[str], args: tuple) -> list:
+    """`function(root, *args)` for each of a worker's shards, in threads of its own."""
+    if len(roots) == 1:
+        return [function(roots[0], *args)]
+    with ThreadPoolExecutor(max_workers=min(len(roots), os.cpu_count() or 1)) as pool:
+        return list(pool.map(lambda root: function(root, *args), roots))
 
 
 def runner_for(address: str | None) -> ShardRunner:

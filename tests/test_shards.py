@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from distributed import get_task_stream
 from markupsafe import escape
 
 from cli import cli
@@ -347,6 +348,9 @@ def test_on_a_cluster_every_query_gets_the_single_indexs_answer(pair, cluster):
         assert sharded.related(article_id).to_dict() == single.related(article_id).to_dict(), article_id
     worked = runner._client.run(lambda: sorted(sys.modules.get("search.sharded")._open_indexes))
     assert sum(len(opened) for opened in worked.values()) >= 4  # the shards were opened by the workers
+    with get_task_stream(runner._client) as stream:
+        sharded.search(SearchRequest(query="oil price"))
+    assert len(stream.data) <= 3 * 2  # three rounds of one task per worker, not one per shard (4)
 
 
 def test_a_cluster_builds_the_shards(pair, cluster, tmp_path):
