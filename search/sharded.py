@@ -233,7 +233,7 @@ def index_shards(root: Path | str, paths: Iterable[Path | str], shards: int | No
     with _runner_here(runner) as running:
         # Each shard's run settles names with the others' votes as they were; settle_names then
         # counts what the runs changed.
-        elsewhere = {} if rebuild or options.get("dry_run") else _votes_elsewhere(roots, running)
+        elsewhere = {} if rebuild or options.get("dry_run") else _each_shards_votes_elsewhere(roots, running)
         try:
             if runner is None:  # here: one shard after another, each using every core
                 reports = [index_paths(IndexStore(shard), paths, rebuild=rebuild, progress=progress,
@@ -258,10 +258,11 @@ def settle_names(roots: list[Path], runner: ShardRunner | None = None, aliases: 
     of them would show them; the number of articles rewritten. With `busy_wait`, a shard whose writer
     is busy past it is left for that writer to settle when it ends."""
     with _runner_here(runner) as running:
-        return sum(running.map(_each, roots, shard_rename, (aliases, busy_wait), _votes_elsewhere(roots, running)))
+        elsewhere = _each_shards_votes_elsewhere(roots, running)
+        return sum(running.map(_each, roots, shard_rename, (aliases, busy_wait), elsewhere))
 
 
-def _votes_elsewhere(roots: list[Path], runner: ShardRunner) -> dict[str, NameVotes]:
+def _each_shards_votes_elsewhere(roots: list[Path], runner: ShardRunner) -> dict[str, NameVotes]:
     """For each shard, the other shards' votes on names, summed."""
     votes = runner.map(shard_name_votes, roots)
     return {str(root): sum((other for number, other in enumerate(votes) if number != mine), NameVotes())

@@ -396,9 +396,8 @@ class IndexSearcher:
         docs, scores = found.docs[keep], found.scores[keep]
         ranked, ranked_scores = self._copies.first_of_stories(lambda count: best(docs, scores, count, self.columns),
                                                               limit, len(docs))
-        ids, days = self.columns.ids, self.columns.days
-        return [(Candidate(ids[doc], int(days[doc]), score), self._plain_hit(doc, score))
-                for doc, score in zip(ranked.tolist(), ranked_scores.tolist())]
+        return list(zip(self._candidates(ranked, ranked_scores),
+                        [self._plain_hit(doc, score) for doc, score in zip(ranked.tolist(), ranked_scores.tolist())]))
 
     def _plain_hit(self, doc: int, score: float | None = None) -> Hit:
         """A hit whose snippet is the article's start."""
