@@ -122,6 +122,29 @@ def test_suggestions_leave_ranges_other_fields_and_giant_words_alone(tmp_path, s
     assert speller.suggestion("title:(elecion)") == "title:(election)"
 
 
+def test_a_long_roundup_touching_every_subject_does_not_outrank_a_short_story_on_the_articles(tmp_path, store):
+    folder = tmp_path / "news"
+    folder.mkdir()
+    article = {"id": "tender", "title": "Egypt buys wheat", "body": "Egypt bought 200,000 tonnes of durum wheat "
+               "from Australia at its tender in Cairo; the grain ships to Alexandria in March."}
+    on_subject = {"id": "sequel", "title": "Next round", "body": "Egypt's next wheat tender asks for durum."}
+    subjects = [f"Topic{n} outlook stays unclear after talks" for n in range(20)]
+    roundup = {"id": "roundup", "title": "The week in markets", "body": " ".join(  # all the words, once, among many
+        [*subjects[:10], "Egypt, Australia, wheat, durum, tender, tonnes, grain, Cairo, Alexandria, ships, March.",
+         *subjects[10:]])}
+    filler = [{"id": f"f{n}", "title": f"Notice {n}", "body": f"{subjects[n % 20]}; the board meets again soon."}
+              for n in range(40)]
+    write_jsonl(folder / "a.jsonl", [article, on_subject, roundup, *filler])
+    index_paths(store, [folder])
+    index = NewsIndex(store.root)
+    try:
+        first = next(hit for hit in index.search(SearchRequest(query="durum")).hits if hit.title == "Egypt buys wheat")
+        related = index.related(first.id, 2).hits
+        assert [hit.title for hit in related] == ["Next round", "The week in markets"]
+    finally:
+        index.close()
+
+
 def test_show_takes_limit_only_with_related(runner, tmp_path):
     from cli import cli
 

@@ -54,20 +54,23 @@ class QueryMatcher:
         self.postings = postings
         self.columns = columns
         self.schema = postings.schema
-        self.bm25 = bm25 or Bm25()
+        self._own_bm25 = bm25 or Bm25()
+        self.bm25 = self._own_bm25
         self.statistics: Statistics = LocalStatistics(postings)
         self._deadline = math.inf
         self._read: dict[tuple[str, bytes], Postings] = {}  # this search's posting lists, by field and word
         self._with_positions = False
 
-    def begin_search(self, *, with_positions: bool = False, statistics: Statistics | None = None) -> None:
+    def begin_search(self, *, with_positions: bool = False, statistics: Statistics | None = None,
+                     bm25: Bm25 | None = None) -> None:
         """Forget the last search's posting lists; with `with_positions`, read the text fields'
         positions along with them (when the ranking will look for phrases: one read, not two).
         `statistics` are the collection's figures to score with (see `statistics`; default: this
-        index's own)."""
+        index's own), `bm25` the formula's parameters (default: the matcher's)."""
         self._read = {}
         self._with_positions = with_positions
         self.statistics = statistics or LocalStatistics(self.postings)
+        self.bm25 = bm25 or self._own_bm25
 
     def matches(self, query: wq.Query, deadline: float = math.inf) -> Matches:
         """The documents matching `query`, with their scores; raises Unsupported, and OutOfTime once

@@ -38,7 +38,7 @@ from .query import (
 )
 from .gather import FACET_NAMES, Candidate, Rescoring, ShardPart
 from .ranking import NEARNESS_WINDOW, Feedback, best, plain_words, rescored, with_nearness, with_nearness_in
-from .related import related_query, telling_words
+from .related import RELATED_BM25, related_query, telling_words
 from .schema import TEXT_FIELDS, from_stored
 from .snippets import SnippetMaker
 from .spelling import SUGGEST_BELOW, Speller
@@ -390,7 +390,7 @@ class IndexSearcher:
         """The `limit` best articles the query of `words` finds here (scored with `statistics`, default
         this index's own), one per story, none of `left_out` (ids), each with its hit."""
         deadline = time.monotonic() + self._time_limit
-        self._query_matcher.begin_search(statistics=statistics)
+        self._query_matcher.begin_search(statistics=statistics, bm25=RELATED_BM25)
         found = self._matches(related_query(words), deadline)
         keep = ~np.isin(self.columns.ids[found.docs], left_out)
         docs, scores = found.docs[keep], found.scores[keep]
