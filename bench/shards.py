@@ -5,35 +5,28 @@
 
 Builds (on this machine; without entities unless `--entities`) one index and a sharded one of
 the corpus (`python -m bench.scaled` writes the ten copies of Reuters), compares their answers
-to the 40 benchmark queries (`bench.queries`), and times each query warm, facets
-included, `--repeat` times on each. Shards run in threads of this process, as
+to the 40 benchmark queries (`bench.queries`), as they are and with one hit per story,
+and times each query warm, facets included, `--repeat` times on each. With `--reuse`,
+the groups of copies are first found again over the shards (timed). Shards run in threads of this process, as
 `news-search` runs them without --cluster, and with `--cluster` also as tasks on
 that Dask cluster.
 """
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import shutil
 import time
 from pathlib import Path
 
 from search import IndexStore, NewsIndex, SearchRequest, index_paths
 from search.cluster import DaskRunner
-from search.sharded import ShardedIndex, index_shards, open_index
+from search.sharded import ShardedIndex, index_shards, open_index, settle_copies
 
 from .common import ROOT, percentile
 from .queries import QUERIES
 
 OUT = ROOT / "bench" / "out"
-
-
-def comparable(result) -> tuple[dict, int]:
-    """A result without what depends on copies (grouped within a shard), and its count of groups."""
-    found = result.to_dict()
-    groups = found.pop("groups")
-    for hit in found["hits"]:
-        del hit["copies"], hit["copy_sources"]
-    return found, groups
 
 
 def timed(index, requests: list[SearchRequest], repeat: int) -> list[float]:
@@ -56,7 +49,7 @@ def main() -> None:
     parser.add_argument("--reuse", action="store_true", help="Use the indexes of an earlier run.")
     parser.add_argument("--cluster", help="Also time the shards on this Dask scheduler's workers.")
     parser.add_argument("--entities", action="store_true", help="Find entities, and count the facet values "
-                        "that differ (names are settled within each shard).")
+                        "that differ.")
     options = parser.parse_args()
     corpus = options.corpus or [OUT / "reuters-x10"]
     name = "-".join(path.name for path in corpus) + ("-entities" if options.entities else "")
@@ -71,21 +64,25 @@ def main() -> None:
         index_shards(sharded_root, corpus, options.shards, entities=options.entities)
         print(f"build, {options.shards} shards (one after another): {time.perf_counter() - started:.1f} s", flush=True)
     single, sharded = NewsIndex(single_root), open_index(sharded_root)
+    if options.reuse:
+        started = time.perf_counter()
+        settle_copies(sharded.roots)
+        print(f"groups of copies found over the shards: {time.perf_counter() - started:.1f} s", flush=True)
     requests = [SearchRequest.from_text(**values) for values in QUERIES]
-    same, same_groups, facet_values, other_values = 0, 0, 0, 0
+    same, same_collapsed, facet_values, other_values = 0, 0, 0, 0
     for values, request in zip(QUERIES, requests):
-        mine, my_groups = comparable(sharded.search(request))
-        theirs, their_groups = comparable(single.search(request))
+        mine, theirs = sharded.search(request).to_dict(), single.search(request).to_dict()
         same += mine == theirs
-        same_groups += my_groups == their_groups
+        collapsed = dataclasses.replace(request, collapse=True)
+        same_collapsed += sharded.search(collapsed).to_dict() == single.search(collapsed).to_dict()
         for facet in ("people", "orgs", "places"):
             shown = {(value["value"], value["count"]) for value in theirs["facets"][facet]}
             facet_values += len(shown)
             other_values += len(shown ^ {(value["value"], value["count"]) for value in mine["facets"][facet]})
         if mine != theirs:
             print("different:", values, "in", ", ".join(key for key in theirs if mine[key] != theirs[key]))
-    print(f"{sharded.stats().articles} articles; identical answers (totals, hits, scores, snippets, facets): "
-          f"{same} of {len(requests)} queries; the same count of groups of copies: {same_groups}")
+    print(f"{sharded.stats().articles} articles; identical answers (totals, hits with their copies, scores, "
+          f"snippets, facets, groups): {same} of {len(requests)} queries; with one hit per story: {same_collapsed}")
     if options.entities:
         print(f"people, orgs and places values shown (top 10 per facet): {facet_values}; values or counts that "
               f"differ between the two (either side): {other_values}")

@@ -30,7 +30,3 @@ class QuerySyntaxError(NewsSearchError):
 
 class SearchTooSlowError(QuerySyntaxError):
     """A search ran past the time limit (the query asks for too much)."""
-
-
-class NotOnShardsError(NewsSearchError):
-    """Something a single index does that a sharded one does not do yet."""

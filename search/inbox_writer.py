@@ -30,7 +30,7 @@ from .indexer import index_paths
 from .processes import start_worker
 from .report import IndexReport
 from .shard_layout import ShardLayout
-from .sharded import settle_names, votes_elsewhere
+from .sharded import settle, votes_elsewhere
 from .watching import WatchBatch
 
 LOOK_EVERY = 0.25  # seconds between looks at the inbox
@@ -106,13 +106,13 @@ class InboxWriter:
 def run_writers(writers: list[InboxWriter], stop: threading.Event,
                 after_changes: Callable[[], object] = lambda: None) -> None:
     """Let each writer look at its inbox in turn (one per shard of a sharded index), until `stop` is set;
-    `after_changes` runs after a round that changed an index (the shards settle names together)."""
+    `after_changes` runs after a round that changed an index (the shards settle names and copies together)."""
     while not stop.is_set():
-        if any([writer.look() for writer in writers]):  # every writer looks, then the names
+        if any([writer.look() for writer in writers]):  # every writer looks, then the settling
             try:
                 after_changes()
             except Exception:  # as a writer's own failure: the next change tries again
-                log.exception("names could not be settled over the shards")
+                log.exception("names and copies could not be settled over the shards")
         stop.wait(LOOK_EVERY)
 
 
@@ -202,7 +202,7 @@ def _write_inbox(root: str, parent: int, heartbeat: str) -> None:
             load_model()  # now, so that the first article posted is not the one that waits for it
     except NewsSearchError:
         pass  # the first look reports what is wrong with the index
-    run_writers(writers, stop, (lambda: settle_names(layout.shard_roots())) if layout else lambda: None)
+    run_writers(writers, stop, (lambda: settle(layout.shard_roots())) if layout else lambda: None)
 
 
 def _beat(heartbeat: Path) -> None:

@@ -7,6 +7,8 @@ then the hits of the page, from the shards that hold them. The answer is the one
 single index of the same articles gives: totals, hits, scores, facets and pages.
 Feedback and related articles take a few more rounds of the same kind (each shard's
 figures summed, then each scores with the sums): see `Rescoring` and `related`.
+Copies are grouped over all shards after each run (`settle_copies`), so one hit per
+story is too, and a hit whose story has copies in other shards asks them for their count.
 """
 from __future__ import annotations
 
@@ -27,7 +29,18 @@ from .config import search_time_limit
 from .errors import IndexLockedError, IndexMissingError, NewsSearchError
 from .entities.across import NameVotes
 from .index import IndexStore, NewsIndex
-from .index.gather import Candidate, Rescoring, ShardPart, by_relevance, merged_facets, merged_order, window_of
+from .index.copy_groups import Story, ranked_sources
+from .index.gather import (
+    Candidate,
+    Rescoring,
+    ShardPart,
+    by_relevance,
+    first_of_stories,
+    group_count,
+    merged_facets,
+    merged_order,
+    window_of,
+)
 from .index.ranking import (
     COMMON_SHARE,
     FEEDBACK_DOCUMENTS,
@@ -37,7 +50,8 @@ from .index.ranking import (
     feedback_words,
 )
 from .index.related import related_query, telling_words
-from .index.searching import RelatedSource
+from .index.searching import MAX_COPIES_SHOWN, RelatedSource
+from .index.shared_groups import CopyInputs, copy_inputs, groups_across, save
 from .index.spelling import SUGGEST_BELOW, Speller
 from .index.statistics import GlobalStatistics
 from .indexer import Progress, index_paths
@@ -55,8 +69,6 @@ MAX_EXPORT = 2**62  # "every match", as a count of matches wanted
 
 class ShardedIndex:
     """The shards of `layout`, searched as one index; their work runs on `runner`."""
-
-    sharded = True
 
     def __init__(self, layout: ShardLayout, runner: ShardRunner | None = None) -> None:
         self.layout = layout
@@ -82,14 +94,15 @@ class ShardedIndex:
         parts, order = self._gathered(request, wanted, deadline)
         page = order[(request.page - 1) * request.per_page:wanted]
         found = {hit.id: hit for hits in self._from_owners(shard_hits, request, parts, page, deadline) for hit in hits}
+        across = self._copies_across(page, deadline)
         total = sum(part.total for part in parts)
         selected = request.filters() if request.facets_leave_own_filter_out else {}
         suggestion = self._speller.suggestion(request.query) if total < SUGGEST_BELOW else None
         return SearchResult(
             query=request.query, total=total, page=request.page, per_page=request.per_page,
-            hits=[found[key] for key in _keys(page) if key in found],
+            hits=[_with_copies(found[key], across) for key in _keys(page) if key in found],
             facets=merged_facets(parts, request.facet_limit, selected),
-            groups=sum(part.groups for part in parts), suggestion=suggestion, collapsed=request.collapse)
+            groups=group_count(parts), suggestion=suggestion, collapsed=request.collapse)
 
     def export(self, request: SearchRequest, *, body: bool = False) -> Export:
         """Every match of `request` in its order (see IndexSearcher.export), read from the shards a
@@ -100,22 +113,31 @@ class ShardedIndex:
     def _rows(self, parts: list[ShardPart], order: list[Candidate], body: bool) -> Iterator[dict]:
         for start in range(0, len(order), EXPORT_CHUNK):
             chunk = order[start:start + EXPORT_CHUNK]
-            found = {row["id"]: row for rows in self._from_owners(shard_rows, body, parts, chunk, _deadline())
+            deadline = _deadline()
+            found = {row["id"]: row for rows in self._from_owners(shard_rows, body, parts, chunk, deadline)
                      for row in rows}
+            for key, (count, sources) in self._copies_across(chunk, deadline).items():
+                if key in found:
+                    found[key].update(copies=count, copy_sources=sources)
             yield from (found[key] for key in _keys(chunk) if key in found)
 
     def _gathered(self, request: SearchRequest, wanted: int,
                   deadline: float) -> tuple[list[ShardPart], list[Candidate]]:
         """The shards' parts of a search, and the first `wanted` of its matches in order."""
         statistics = GlobalStatistics.summed(self._map(shard_statistics, request, deadline=deadline))
-        feedback = request.feedback and request.effective_sort == "relevance"
-        asked = max(wanted, FEEDBACK_DOCUMENTS) if feedback else wanted
-        parts: list[ShardPart] = self._map(shard_part, request, statistics, asked, None, deadline=deadline)
-        order = merged_order(parts, request.effective_sort, NEARNESS_WINDOW)
-        rescoring = self._rescoring(request, statistics, parts, order, deadline) if feedback else None
-        if rescoring is not None:  # the same matches and facets, in the order their new scores give
+        sort = request.effective_sort
+        if not (request.feedback and sort == "relevance"):
+            parts: list[ShardPart] = self._map(shard_part, request, statistics, wanted, None, deadline=deadline)
+            return parts, merged_order(parts, sort, NEARNESS_WINDOW, request.collapse)[:wanted]
+        # Feedback comes from the best matches, copies or not; then the matches are ordered (and
+        # collapsed) by their new scores.
+        every_match = dataclasses.replace(request, collapse=False)
+        parts = self._map(shard_part, every_match, statistics, max(wanted, FEEDBACK_DOCUMENTS), None, deadline=deadline)
+        order = merged_order(parts, sort, NEARNESS_WINDOW)
+        rescoring = self._rescoring(request, statistics, parts, order, deadline)
+        if rescoring is not None or request.collapse:
             parts = self._map(shard_part, request, statistics, wanted, rescoring, deadline=deadline)
-            order = merged_order(parts, request.effective_sort, NEARNESS_WINDOW)
+            order = merged_order(parts, sort, NEARNESS_WINDOW, request.collapse)
         return parts, order[:wanted]
 
     def _rescoring(self, request: SearchRequest, statistics: GlobalStatistics, parts: list[ShardPart],
@@ -150,6 +172,19 @@ class ShardedIndex:
         counts = self._map(shard_live_frequencies, words, deadline=deadline)
         return sum(live for live, _ in counts), {word: sum(found[word] for _, found in counts) for word in words}
 
+    def _copies_across(self, candidates: list[Candidate], deadline: float) -> dict[str, tuple[int, list[str]]]:
+        """For those of `candidates` whose stories have copies in other shards, how many copies they have
+        in all shards and the sources of those (`copies` and `copy_sources` of a hit), by id."""
+        asked = [(candidate.id, candidate.story) for candidate in candidates if candidate.spread]
+        if not asked:
+            return {}
+        counted = self._map(shard_copy_counts, asked, deadline=deadline)
+        across = {}
+        for number, (article_id, _) in enumerate(asked):
+            sources: Counter = sum((Counter(part[number][1]) for part in counted), Counter())
+            across[article_id.decode("utf-8")] = (sum(part[number][0] for part in counted), ranked_sources(sources))
+        return across
+
     def _from_owners(self, function, argument, parts: list[ShardPart], wanted: list[Candidate],
                      deadline: float) -> list:
         """`function(root, argument, [(id, score)…])` on each shard that holds some of `wanted`."""
@@ -179,7 +214,7 @@ class ShardedIndex:
     def related(self, article_id: str, limit: int = 5) -> RelatedArticles | None:
         """As `NewsIndex.related`, over the shards: the article's words come from its shard; how many
         articles hold each, and the figures that score the query of its telling words, are summed over
-        all; then each shard sends its best (one per story, as copies are grouped within a shard)."""
+        all; then each shard sends its best, one per story, and the first of each story are kept."""
         deadline = _deadline()
         sources = self._map(shard_related_source, article_id, deadline=deadline)
         source = next((found for found in sources if found is not None), None)
@@ -194,13 +229,27 @@ class ShardedIndex:
             return RelatedArticles(article_id, [])
         statistics = GlobalStatistics.summed(self._map(shard_query_statistics, related_query(words),
                                                        deadline=deadline))
-        parts = self._map(shard_related_part, words, statistics, source.left_out, limit, deadline=deadline)
-        best = sorted((found for part in parts for found in part), key=lambda found: by_relevance(found[0]))
-        return RelatedArticles(article_id, [hit for _, hit in best[:limit]])
+        parts = self._map(shard_related_part, words, statistics, source.left_out, limit, source.story,
+                          deadline=deadline)
+        hits = {candidate.id: hit for part in parts for candidate, hit in part}
+        best = first_of_stories(sorted((candidate for part in parts for candidate, _ in part), key=by_relevance))
+        best = best[:limit]
+        across = self._copies_across(best, deadline)
+        return RelatedArticles(article_id, [_with_copies(hits[candidate.id], across) for candidate in best])
 
     def copies(self, article_id: str) -> list[Hit] | None:
-        """The copies of the story of `article_id` that lie in its shard (copies are grouped per shard)."""
-        return next((found for found in self._map(shard_copies, article_id) if found is not None), None)
+        """The copies of the story of `article_id`, from every shard that holds some."""
+        deadline = _deadline()
+        story = next((found for found in self._map(shard_story_of, article_id, deadline=deadline)
+                      if found is not None), None)
+        if story is None:
+            return None
+        members = sorted((member for part in self._map(shard_story_members, story[0], article_id, deadline=deadline)
+                          for member in part), key=lambda member: member[0])
+        held = [hit for _, hit in members[:MAX_COPIES_SHOWN]]
+        across = {} if not story[1] else self._copies_across(
+            [Candidate(hit.id.encode("utf-8"), 0, story=story[0], spread=True) for hit in held], deadline)
+        return [_with_copies(hit, across) for hit in held]
 
     def close(self) -> None:
         self.runner.close()
@@ -245,11 +294,32 @@ def index_shards(root: Path | str, paths: Iterable[Path | str], shards: int | No
         except BaseException:
             if not options.get("dry_run"):  # the shards that changed still settle with the rest
                 with suppress(NewsSearchError):
-                    settle_names(roots, running, options.get("aliases"), busy_wait=BUSY_WAIT)
+                    settle(roots, running, options.get("aliases"), busy_wait=BUSY_WAIT)
             raise
         if not options.get("dry_run"):
-            settle_names(roots, running, options.get("aliases"))
+            settle(roots, running, options.get("aliases"))
     return IndexReport.combined(reports)
+
+
+def settle(roots: list[Path], runner: ShardRunner | None = None, aliases: Path | None = None, *,
+           busy_wait: float | None = None) -> None:
+    """What the shards must agree on after a run changed some: names (`settle_names`), then the groups
+    of copies (`settle_copies`), which renaming leaves alone but finds at its new state."""
+    with _runner_here(runner) as running:
+        settle_names(roots, running, aliases, busy_wait=busy_wait)
+        settle_copies(roots, running)
+
+
+def settle_copies(roots: list[Path], runner: ShardRunner | None = None) -> None:
+    """Find the groups of copies over all the shards' articles and give each shard its share
+    (`index.shared_groups`). A shard that changed meanwhile keeps its own groups until the next time."""
+    with _runner_here(runner) as running:
+        inputs = running.map(shard_copy_inputs, roots)
+        if any(found is None for found in inputs):  # a shard written before signatures were kept
+            return
+        settled, groups = groups_across(inputs)
+        shares = {str(root): (found.state, *share) for root, found, share in zip(roots, inputs, groups)}
+        running.map(_each, roots, shard_save_groups, settled, shares)
 
 
 def settle_names(roots: list[Path], runner: ShardRunner | None = None, aliases: Path | None = None, *,
@@ -321,6 +391,14 @@ def _deadline() -> float:
     return time.monotonic() + search_time_limit() + ROUND_TRIP
 
 
+def _with_copies(hit: Hit, across: dict[str, tuple[int, list[str]]]) -> Hit:
+    """`hit` with its copies in all shards, when `across` has them."""
+    if hit.id not in across:
+        return hit
+    count, sources = across[hit.id]
+    return dataclasses.replace(hit, copies=count, copy_sources=sources)
+
+
 def _keys(candidates: list[Candidate]) -> list[str]:
     return [candidate.id.decode("utf-8") for candidate in candidates]
 
@@ -363,8 +441,16 @@ def shard_article(root: str, article_id: str) -> Article | None:
     return _index_of(root).article(article_id)
 
 
-def shard_copies(root: str, article_id: str) -> list[Hit] | None:
-    return _index_of(root).copies(article_id)
+def shard_story_of(root: str, article_id: str) -> tuple[Story, bool] | None:
+    return _index_of(root).on_searcher(lambda searcher: searcher.story_of(article_id))
+
+
+def shard_story_members(root: str, story: Story, article_id: str) -> list[tuple[tuple, Hit]]:
+    return _index_of(root).on_searcher(lambda searcher: searcher.story_members(story, article_id))
+
+
+def shard_copy_counts(root: str, asked: list[tuple[bytes, Story]]) -> list[tuple[int, dict[str, int]]]:
+    return _index_of(root).on_searcher(lambda searcher: searcher.copy_counts(asked))
 
 
 def shard_stats(root: str) -> tuple[IndexStats, list[str]]:
@@ -389,8 +475,23 @@ def shard_query_statistics(root: str, query: wq.Query) -> GlobalStatistics:
 
 
 def shard_related_part(root: str, words: dict[str, float], statistics: GlobalStatistics, left_out: list[bytes],
-                       limit: int) -> list[tuple[Candidate, Hit]]:
-    return _index_of(root).on_searcher(lambda searcher: searcher.related_part(words, statistics, left_out, limit))
+                       limit: int, left_out_story: Story | None) -> list[tuple[Candidate, Hit]]:
+    return _index_of(root).on_searcher(lambda searcher: searcher.related_part(words, statistics, left_out, limit,
+                                                                             left_out_story))
+
+
+def shard_copy_inputs(root: str) -> CopyInputs | None:
+    store = IndexStore(root)
+    generation = store.current_generation()
+    with store.open(generation).reader() as reader:
+        return copy_inputs(reader, generation)
+
+
+def shard_save_groups(root: str, settled: str, found: tuple[str, np.ndarray, np.ndarray]) -> bool:
+    store = IndexStore(root)
+    generation = store.current_generation()
+    with store.open(generation).reader() as reader:
+        return save(reader, generation, found[0], settled, found[1], found[2])
 
 
 def shard_name_votes(root: str) -> NameVotes:

@@ -6,6 +6,7 @@ import errno
 import json
 import os
 import random
+import re
 import shutil
 import signal
 import subprocess
@@ -24,7 +25,7 @@ from search.article import Article
 from search.cluster import ClusterError, DaskRunner, LocalRunner
 from search.config import aliases_file
 from search.entities import Aliases
-from search.errors import IndexDamagedError, IndexLockedError, NotOnShardsError
+from search.errors import IndexDamagedError, IndexLockedError
 from search.index.writing import Batch
 from search.inbox import Inbox, parse_articles
 from search.inbox_writer import WriterProcess
@@ -73,6 +74,16 @@ def requests() -> list[SearchRequest]:
               SearchRequest(query="market", sources=("Capital Times",), facets_leave_own_filter_out=True,
                             facet_limit=1)]
     found += [SearchRequest(query=query, feedback=True, **more) for query, more in FEEDBACK_QUERIES]
+    # One hit per story, its copies in other shards: by relevance (with nearness), by date, deep pages,
+    # a filter, and feedback.
+    found += [SearchRequest(query="oil", collapse=True), SearchRequest(query="oil price", collapse=True, per_page=5),
+              SearchRequest(query="", sort="newest", collapse=True, page=2, per_page=6),
+              SearchRequest(query="", sort="oldest", collapse=True, page=3, per_page=9),
+              SearchRequest(query="market", collapse=True, sources=("Wire A", "Valley Post")),
+              SearchRequest(query="oil price", collapse=True, feedback=True, per_page=4, page=2)]
+    found += [SearchRequest.from_text(query=query, date_from="2024-06-01", date_to="2024-06-10", sort=sort,
+                                      collapse=True, per_page=4)  # the days of the copied stories
+              for query, sort in (("", "oldest"), ("", "newest"), ("oil OR grain", "relevance"))]
     return found
 
 
@@ -94,14 +105,32 @@ def generated_files(folder: Path, files: int = 24, per_file: int = 15, seed: int
     return folder
 
 
+def copied_stories(folder: Path, stories: int = 8, seed: int = 11) -> Path:
+    """Stories republished by other outlets (a header and a footer of their own, the end cut, a word
+    changed), each copy in a file of its own, so that copies of a story lie in different shards."""
+    rng = random.Random(seed)
+    folder.mkdir(parents=True, exist_ok=True)
+    for story in range(stories):
+        words = rng.choices(WORDS, k=rng.randint(90, 160))
+        for copy, source in enumerate(rng.sample(SOURCES, rng.randint(2, 4))):
+            body = words[:len(words) - 8 * copy]
+            body = [*body[:5], rng.choice(WORDS), *body[6:]] if copy else body
+            write_jsonl(folder / f"story-{story}-{copy}.jsonl", [{
+                "id": f"s{story}-{copy}", "title": f"{source}: " + " ".join(words[:4]).title(),
+                "date": f"2024-06-{story + 1 + copy % 2:02d}", "source": source,
+                "body": f"({source} news service)\n\n{' '.join(body)}.\n\nRepublished by {source}."}])
+    return folder
+
+
 @pytest.fixture(scope="module")
 def pair(tmp_path_factory):
     """The same articles as one index and as four shards."""
     base = tmp_path_factory.mktemp("shards")
-    paths = [generated_files(base / "articles"), SEEDS]
+    paths = [generated_files(base / "articles"), copied_stories(base / "copies"), SEEDS]
     index_paths(IndexStore(base / "single"), paths, entities=False)
     report = index_shards(base / "sharded", paths, 4, entities=False)
-    assert report.added == 24 + len(list(SEEDS.iterdir())) and not report.errors
+    copies = len(list((base / "copies").iterdir()))
+    assert report.added == 24 + copies + len(list(SEEDS.iterdir())) and not report.errors
     return NewsIndex(base / "single"), open_index(base / "sharded"), base
 
 
@@ -267,10 +296,17 @@ def test_related_articles_do_not_depend_on_deleted_articles_waiting_for_a_merge(
         assert sharded.related(article_id, 5).to_dict() == expected, article_id
 
 
-def test_what_shards_cannot_do_yet_is_a_clear_error(pair):
-    _, sharded, base = pair
-    with pytest.raises(NotOnShardsError, match="one hit per story is not available on a sharded index yet"):
-        sharded.search(SearchRequest(query="oil", collapse=True))
+def test_copies_spread_over_shards_are_listed_and_left_out_of_related_articles_as_one_index_does(pair):
+    single, sharded, base = pair
+    spread = [story for story in range(8)
+              if len({shard_of(f"copies/{file.name}", 4) for file in (base / "copies").glob(f"story-{story}-*")}) > 1]
+    assert len(spread) >= 6  # most stories have copies in two shards or more
+    copied = [hit.id for hit in single.search(SearchRequest(query="", per_page=500)).hits if hit.copies]
+    assert len(copied) >= 20
+    for article_id in copied:
+        assert sharded.copies(article_id) == single.copies(article_id), article_id
+        assert sharded.related(article_id, 5).to_dict() == single.related(article_id, 5).to_dict(), article_id
+    assert sharded.copies("0123456789abcdef") is None
 
 
 def test_the_pages_and_the_api_serve_a_sharded_index(pair):
@@ -289,8 +325,12 @@ def test_the_pages_and_the_api_serve_a_sharded_index(pair):
     assert related == single_app.get(f"/api/articles/{hit.id}/related?limit=5").get_json() and related["hits"]
     article_page = sharded_app.get(f"/articles/{hit.id}").get_data(as_text=True)
     assert all(escape(other["title"]) in article_page for other in related["hits"])
-    refused = sharded_app.get("/api/search?q=oil&collapse=1")
-    assert refused.status_code == 501 and "sharded index yet" in refused.get_json()["error"]
+    collapsed = sharded_app.get("/api/search?q=&from=2024-06-01&to=2024-06-10&collapse=1").get_json()
+    assert collapsed == single_app.get("/api/search?q=&from=2024-06-01&to=2024-06-10&collapse=1").get_json()
+    assert collapsed["groups"] < collapsed["total"] and any(hit["copies"] for hit in collapsed["hits"])
+    pages = [re.sub(r"in \d+ ms", "", app.get("/search?from=2024-06-01&to=2024-06-10").get_data(as_text=True))
+             for app in (sharded_app, single_app)]  # one story once, "also in" its copies' sources
+    assert pages[0] == pages[1] and "also in" in pages[0]
 
 
 def test_the_command_line_builds_and_searches_shards(tmp_path):
@@ -357,13 +397,15 @@ def test_a_cluster_builds_the_shards(pair, cluster, tmp_path):
     single, _, base = pair
     address, _, _ = cluster
     result = CliRunner().invoke(cli, ["--cluster", address, "--index", str(tmp_path / "index"), "index", "--shards",
-                                      "3", "--no-entities", "-q", str(base / "articles"), str(SEEDS)])
+                                      "3", "--no-entities", "-q", str(base / "articles"), str(base / "copies"),
+                                      str(SEEDS)])
     assert result.exit_code == 0, result.output
-    assert f"{24 + len(list(SEEDS.iterdir()))} added" in result.output
+    assert f"{24 + len(list((base / 'copies').iterdir())) + len(list(SEEDS.iterdir()))} added" in result.output
     found = CliRunner().invoke(cli, ["--index", str(tmp_path / "index"), "search", "oil price", "--json"],
                                env={"NEWS_SEARCH_CLUSTER": address})
     assert found.exit_code == 0, found.output
-    assert json.loads(found.stdout)["total"] == single.search(SearchRequest(query="oil price")).total
+    single_result = single.search(SearchRequest(query="oil price"))
+    assert [json.loads(found.stdout)[key] for key in ("total", "groups")] == [single_result.total, single_result.groups]
 
 
 def test_a_worker_that_holds_a_shard_on_its_own_disk_gets_that_shards_tasks(pair, cluster, tmp_path):

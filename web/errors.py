@@ -5,7 +5,6 @@ from flask import Flask, current_app, jsonify, render_template, request
 from werkzeug.exceptions import HTTPException
 
 from search import IndexMissingError, NewsSearchError, QuerySyntaxError
-from search.errors import NotOnShardsError
 from search.inbox import ArticlesRefusedError, TooManyArticlesError
 from search.tokens import TokensUnreadableError
 
@@ -26,7 +25,6 @@ def init_app(app: Flask) -> None:
     app.register_error_handler(TokensUnreadableError, _tokens_unreadable)
     app.register_error_handler(IndexMissingError,
                                lambda error: _respond(503, "the search index has not been built yet"))
-    app.register_error_handler(NotOnShardsError, lambda error: _respond(501, str(error)))
     app.register_error_handler(NewsSearchError, _index_unavailable)
     app.register_error_handler(HTTPException, _http_error)
     app.register_error_handler(Exception, _unexpected)

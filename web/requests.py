@@ -20,7 +20,7 @@ def news_index() -> NewsIndex | ShardedIndex:
 
 def search_request(args: MultiDict, *, page_view: bool) -> SearchRequest:
     """The request a URL describes. Pages use multi-select facets and a fixed page size, and show each
-    story once unless `collapse=0` (not on a sharded index, which cannot yet); the API counts facets over
+    story once unless `collapse=0`; the API counts facets over
     all matches, takes `per_page` (1 to MAX_PER_PAGE) and lists every copy unless `collapse=1`."""
     filters = {field: _filter_values(args, name) for name, field in FILTER_PARAMETERS.items()}
     per_page = 10 if page_view else integer_parameter(args, "per_page", 10, 1, current_app.config["MAX_PER_PAGE"])
@@ -35,7 +35,7 @@ def search_request(args: MultiDict, *, page_view: bool) -> SearchRequest:
                              1, MAX_FACET_SIZE),
         facets_leave_own_filter_out=page_view,
         feedback=flag_parameter(args, "feedback"),
-        collapse=flag_parameter(args, "collapse", default=page_view and not news_index().sharded),
+        collapse=flag_parameter(args, "collapse", default=page_view),
         **filters,
     )
 

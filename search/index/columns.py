@@ -61,7 +61,7 @@ class Columns:
         if whole is not None:
             return whole
         parts = cls.of_segments(reader, directory)
-        return _with_groups(parts, _live(reader)) if parts.signatures is not None else parts
+        return _with_groups(parts, live_documents(reader)) if parts.signatures is not None else parts
 
     @classmethod
     def of_segments(cls, reader, directory: Path) -> Columns:
@@ -95,7 +95,7 @@ def write_missing(reader, directory: Path) -> None:
             _save(found, path)
         parts.append(found)
     whole = _whole_path(reader, directory)
-    _save(_with_groups(Columns.end_to_end(parts), _live(reader)), whole)
+    _save(_with_groups(Columns.end_to_end(parts), live_documents(reader)), whole)
     for older in directory.glob(f"{_WHOLE}*{SUFFIX}"):
         if older != whole:
             older.unlink(missing_ok=True)
@@ -125,7 +125,8 @@ def _first_values(column: FacetColumn, docs: np.ndarray) -> np.ndarray:
     return np.where(ends > starts, column.value_ids[np.minimum(starts, len(column.value_ids) - 1)], -1)
 
 
-def _live(reader) -> np.ndarray:
+def live_documents(reader) -> np.ndarray:
+    """The numbers of the documents `reader` sees live."""
     return np.fromiter(reader.all_doc_ids(), dtype=np.int64)
 
 

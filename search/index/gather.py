@@ -14,12 +14,13 @@ keeps its score before the bonus.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 from whoosh import query as wq
 
 from ..model import FacetValue
+from .copy_groups import Story
 from .facets import ranked_values
 from .statistics import GlobalStatistics
 
@@ -28,14 +29,17 @@ FACET_NAMES = ("source", "people", "orgs", "places")
 
 @dataclass(frozen=True)
 class Candidate:
-    """One match a shard puts forward: its id and day (the order of equal scores), and its scores
-    before and after the nearness bonus (both None in an order by date)."""
+    """One match a shard puts forward: its id and day (the order of equal scores), its scores
+    before and after the nearness bonus (both None in an order by date), and its story (group of
+    copies; `spread`: with copies in other shards too)."""
 
     id: bytes
     day: int
     score: float | None = None
     with_bonus: float | None = None
     windowed: bool = False  # in the shard's own nearness window
+    story: Story | None = None
+    spread: bool = False
 
 
 @dataclass(frozen=True)
@@ -44,7 +48,8 @@ class ShardPart:
     candidates: list[Candidate]
     counts: dict[str, dict[str, int]]  # facet -> value -> matches, every value with one (and those asked to show)
     months: dict[str, int]
-    groups: int = 0
+    groups: int = 0  # the groups of copies of its matches that have no article in another shard
+    spread_groups: list[Story] = field(default_factory=list)  # and those that have
 
 
 @dataclass(frozen=True)
@@ -61,15 +66,35 @@ class Rescoring:
     highest_extra: float = 0.0
 
 
-def merged_order(parts: list[ShardPart], sort: str, window: int) -> list[Candidate]:
-    """Every candidate of the parts, in the whole index's order, each with its final score."""
+def merged_order(parts: list[ShardPart], sort: str, window: int, collapse: bool = False) -> list[Candidate]:
+    """Every candidate of the parts (the first of each story, with `collapse`), in the whole index's
+    order, each with its final score. A shard's first stories hold the first member it has of each
+    of the whole index's first stories, so the first of each story among them is the whole index's."""
     candidates = [candidate for part in parts for candidate in part.candidates]
     if sort != "relevance":
         newest = sort == "newest"
-        return sorted(candidates, key=lambda c: (c.day == 0, -c.day if newest else c.day, c.id))
-    in_window = set(window_of(parts, window))
-    final = [Candidate(c.id, c.day, c.with_bonus if c.id in in_window else c.score) for c in candidates]
-    return sorted(final, key=by_relevance)
+        order = sorted(candidates, key=lambda c: (c.day == 0, -c.day if newest else c.day, c.id))
+    else:
+        in_window = set(window_of(parts, window))
+        order = sorted((replace(c, score=c.with_bonus if c.id in in_window else c.score) for c in candidates),
+                       key=by_relevance)
+    return first_of_stories(order) if collapse else order
+
+
+def first_of_stories(order: list[Candidate]) -> list[Candidate]:
+    """The first candidate of each story, in order."""
+    seen: set[Story | None] = set()
+    firsts = []
+    for candidate in order:
+        if candidate.story not in seen:
+            seen.add(candidate.story)
+            firsts.append(candidate)
+    return firsts
+
+
+def group_count(parts: list[ShardPart]) -> int:
+    """How many groups of copies the matches of all the parts fall into."""
+    return sum(part.groups for part in parts) + len({story for part in parts for story in part.spread_groups})
 
 
 def window_of(parts: list[ShardPart], window: int) -> list[bytes]:

@@ -17,11 +17,12 @@ from whoosh.index import EmptyIndexError
 from ..article import Article
 from ..config import TIME_LIMIT_ENV, search_time_limit
 from ..dates import day_number, from_day_number
-from ..errors import NewsSearchError, NotOnShardsError, QuerySyntaxError, SearchTooSlowError
+from ..errors import NewsSearchError, QuerySyntaxError, SearchTooSlowError
 from ..inbox import Inbox
 from ..model import Export, Hit, IndexStats, RelatedArticles, SearchRequest, SearchResult
 from .columns import Columns
-from .copy_groups import CopyGroups
+from . import shared_groups
+from .copy_groups import CopyGroups, Story
 from .facets import all_facets, count_months, value_counts, within_dates
 from .matches import Matches
 from .matching import OutOfTime, QueryMatcher, Unsupported
@@ -56,6 +57,7 @@ class RelatedSource:
 
     frequencies: dict[str, int]
     left_out: list[bytes]
+    story: Story | None = None  # its story, when it has copies in other shards too
 
 
 @dataclass(frozen=True)
@@ -115,7 +117,10 @@ class IndexSearcher:
         self._query_matcher = QueryMatcher(PostingReader(self._searcher), self.columns)
         self._feedback = Feedback(self._query_matcher, self.columns, self._text_of, self._body_analyzer)
         self._spellings = Spellings(store.manifest(self.generation).names)
-        self._copies = CopyGroups(self.columns)
+        reader = self._searcher.reader()
+        self._groups_file = shared_groups.file_identity(reader, self.generation)
+        self._copies = CopyGroups(self.columns, shared_groups.load(reader, self.generation),
+                                  shared_groups.state_of(reader, self.generation))
         self._vocabulary: Counter | None = None
         self._speller = Speller(self.word_counts)
 
@@ -124,10 +129,12 @@ class IndexSearcher:
 
     def is_current(self) -> bool:
         """False once a commit or a rebuild has made this view old (or removed its files, or put another index
-        in their place: a folder deleted and built again has generations of the same names)."""
+        in their place: a folder deleted and built again has generations of the same names), or the groups
+        of copies over all shards have been found for it (`shared_groups`)."""
         try:
             return (self.store.current_generation() == self.generation and _identity(self.generation) == self._identity
-                    and self._searcher.up_to_date())
+                    and self._searcher.up_to_date()
+                    and shared_groups.file_identity(self._searcher.reader(), self.generation) == self._groups_file)
         except (OSError, EmptyIndexError):
             return False
 
@@ -220,15 +227,15 @@ class IndexSearcher:
     def part(self, request: SearchRequest, statistics: GlobalStatistics, wanted: int,
              rescoring: Rescoring | None = None) -> ShardPart:
         """This shard's share of a search scored with `statistics` (summed over the shards): its first
-        `wanted` matches (and its nearness window), and the full counts of its facets; with `rescoring`,
-        its first matches by their scores after feedback (see `Rescoring`)."""
-        if request.collapse:
-            raise NotOnShardsError("one hit per story is not available on a sharded index yet")
+        `wanted` matches (one per story with `collapse`; and its nearness window), and the full counts
+        of its facets; with `rescoring`, its first matches by their scores after feedback (see `Rescoring`)."""
         deadline = time.monotonic() + self._time_limit
         if rescoring is not None:
             selection, docs, scores, extra = self._rescoring_inputs(request, statistics, rescoring, deadline)
             final = rescored(scores, extra, rescoring.highest, rescoring.highest_extra)
-            candidates = self._candidates(*best(docs, final, wanted, self.columns))
+            candidates = self._candidates(*self._stories_if(request.collapse, len(docs),
+                                                            lambda count: best(docs, final, count, self.columns),
+                                                            wanted))
         else:
             _, _, near_words, matches, selection = self._matched(request, deadline, statistics)
             docs = selection.matches()
@@ -238,29 +245,44 @@ class IndexSearcher:
                                       selected[facet] if leave_out else ())
                   for facet in FACET_NAMES}
         months = {value.value: value.count for value in count_months(self.columns, docs)}
-        return ShardPart(len(docs), candidates, counts, months, self._copies.group_count(docs))
+        return ShardPart(len(docs), candidates, counts, months, *self._copies.group_count_parts(docs))
 
     def _first_candidates(self, request: SearchRequest, docs: np.ndarray, matches: Matches, near_words: list[str],
                           wanted: int, deadline: float) -> list[Candidate]:
-        """The first `wanted` of `docs` in the asked order; by relevance, with this shard's nearness window
-        (each with its score before and after the bonus) besides."""
+        """The first `wanted` of `docs` in the asked order (one per story with `collapse`); by relevance,
+        with this shard's nearness window (each with its score before and after the bonus) besides."""
         if request.effective_sort != "relevance":
-            ranked = self._by_date(docs, wanted, newest=request.effective_sort == "newest")
-            return [Candidate(self.columns.ids[doc], int(self.columns.days[doc])) for doc in ranked.tolist()]
-        candidates = []
+            newest = request.effective_sort == "newest"
+            ranked, _ = self._stories_if(request.collapse, len(docs),
+                                         lambda count: (self._by_date(docs, count, newest=newest), None), wanted)
+            return self._candidates(ranked, None)
         window = np.zeros(0, dtype=np.int64)
+        candidates = []
         if near_words:
             window = np.sort(best(docs, matches.scores_of(docs), NEARNESS_WINDOW, self.columns)[0])
             before = matches.scores_of(window)
-            after = self._final_scores(window, before, near_words, False, deadline)
-            candidates += [Candidate(self.columns.ids[doc], int(self.columns.days[doc]), score, bonus, True)
-                           for doc, score, bonus in zip(window.tolist(), before.tolist(), after.tolist())]
+            candidates = self._candidates(window, before, self._final_scores(window, before, near_words, False,
+                                                                             deadline), windowed=True)
         rest = np.setdiff1d(docs, window, assume_unique=True)
-        return candidates + self._candidates(*best(rest, matches.scores_of(rest), wanted, self.columns))
+        scores = matches.scores_of(rest)
+        return candidates + self._candidates(*self._stories_if(request.collapse, len(rest),
+                                                               lambda count: best(rest, scores, count, self.columns),
+                                                               wanted))
 
-    def _candidates(self, docs: np.ndarray, scores: np.ndarray) -> list[Candidate]:
-        ids, days = self.columns.ids, self.columns.days
-        return [Candidate(ids[doc], int(days[doc]), score, score) for doc, score in zip(docs.tolist(), scores.tolist())]
+    def _stories_if(self, collapse: bool, available: int, first: Callable[[int], tuple[np.ndarray, np.ndarray | None]],
+                    wanted: int) -> tuple[np.ndarray, np.ndarray | None]:
+        """The first `wanted` documents of the order `first` gives (of `available`), one per story if `collapse`."""
+        return self._copies.first_of_stories(first, wanted, available) if collapse else first(wanted)
+
+    def _candidates(self, docs: np.ndarray, scores: np.ndarray | None, with_bonus: np.ndarray | None = None,
+                    windowed: bool = False) -> list[Candidate]:
+        """`docs` as candidates of a gather, with their scores (None in an order by date), after the
+        nearness bonus if given, and their stories."""
+        ids, days, copies = self.columns.ids, self.columns.days, self._copies
+        scores_list = scores.tolist() if scores is not None else [None] * len(docs)
+        bonus_list = with_bonus.tolist() if with_bonus is not None else scores_list
+        return [Candidate(ids[doc], int(days[doc]), score, bonus, windowed, copies.story(doc), copies.spread(doc))
+                for doc, score, bonus in zip(docs.tolist(), scores_list, bonus_list)]
 
     # Feedback over shards (see `Rescoring`): the best matches' words, how many articles hold each,
     # and the highest score of the feedback words in the matches.
@@ -344,6 +366,32 @@ class IndexSearcher:
         return [self._plain_hit(other) for other in self._by_date(self._copies.of(doc), MAX_COPIES_SHOWN,
                                                                    newest=False).tolist()]
 
+    # Copies over shards (see `shared_groups`): a story's articles in every shard.
+
+    def story_of(self, article_id: str) -> tuple[Story, bool] | None:
+        """The story of `article_id`, and whether it has copies in other shards; None when this index
+        does not hold it."""
+        doc = self._searcher.document_number(id=article_id)
+        return (self._copies.story(doc), self._copies.spread(doc)) if doc is not None else None
+
+    def story_members(self, story: Story, article_id: str) -> list[tuple[tuple, Hit]]:
+        """The first MAX_COPIES_SHOWN articles here of `story` but `article_id`, oldest first, each with
+        its place in that order."""
+        members = self._copies.members(story)
+        members = members[self.columns.ids[members] != article_id.encode("utf-8")]
+        days, ids = self.columns.days, self.columns.ids
+        return [((days[doc] == 0, int(days[doc]), ids[doc]), self._plain_hit(doc))
+                for doc in self._by_date(members, MAX_COPIES_SHOWN, newest=False).tolist()]
+
+    def copy_counts(self, asked: list[tuple[bytes, Story]]) -> list[tuple[int, dict[str, int]]]:
+        """For each article (by id) and its story, how many articles here are its copies, and their sources."""
+        counted = []
+        for article_id, story in asked:
+            members = self._copies.members(story)
+            members = members[self.columns.ids[members] != article_id]
+            counted.append((len(members), self._copies.source_counts(members)))
+        return counted
+
     def related(self, article_id: str, limit: int = 5) -> RelatedArticles | None:
         """The `limit` articles most about the same story or subject as `article_id`, best first: those
         its telling words find (`related`), one per story, never it or its copies. None when there is
@@ -369,7 +417,7 @@ class IndexSearcher:
             return None
         frequencies = Counter(token.text for token in self._body_analyzer(self._text_of(doc)))
         left_out = [bytes(self.columns.ids[other]) for other in np.r_[doc, self._copies.of(doc)].tolist()]
-        return RelatedSource(dict(frequencies), left_out)
+        return RelatedSource(dict(frequencies), left_out, self._copies.story(doc) if self._copies.spread(doc) else None)
 
     def body_frequency_bounds(self, words: set[str]) -> tuple[int, dict[str, tuple[int, int]]]:
         """How many live articles there are, and between how many and how many of them hold each of
@@ -386,13 +434,15 @@ class IndexSearcher:
         return recorded.recorded(TEXT_FIELDS)
 
     def related_part(self, words: dict[str, float], statistics: GlobalStatistics | None, left_out: list[bytes],
-                     limit: int) -> list[tuple[Candidate, Hit]]:
+                     limit: int, left_out_story: Story | None = None) -> list[tuple[Candidate, Hit]]:
         """The `limit` best articles the query of `words` finds here (scored with `statistics`, default
-        this index's own), one per story, none of `left_out` (ids), each with its hit."""
+        this index's own), one per story, none of `left_out` (ids) or `left_out_story`, each with its hit."""
         deadline = time.monotonic() + self._time_limit
         self._query_matcher.begin_search(statistics=statistics, bm25=RELATED_BM25)
         found = self._matches(related_query(words), deadline)
         keep = ~np.isin(self.columns.ids[found.docs], left_out)
+        if left_out_story is not None:
+            keep &= ~np.isin(found.docs, self._copies.members(left_out_story))
         docs, scores = found.docs[keep], found.scores[keep]
         ranked, ranked_scores = self._copies.first_of_stories(lambda count: best(docs, scores, count, self.columns),
                                                               limit, len(docs))
@@ -522,8 +572,6 @@ def _open_lazy_files(reader) -> None:
 
 class NewsIndex:
     """The index as seen by a long-running reader: a searcher per thread, reopened when the index changed."""
-
-    sharded = False
 
     def __init__(self, root: Path | str) -> None:
         self.store = IndexStore(root)
