@@ -2,6 +2,7 @@
 a Dask cluster of real scheduler and worker processes."""
 from __future__ import annotations
 
+import dataclasses
 import errno
 import json
 import os
@@ -514,6 +515,17 @@ def test_articles_posted_to_shards_are_searched_as_one_index_searches_them(tmp_p
         for request in [SearchRequest(query="posted"), SearchRequest(query="oil price"),
                         SearchRequest(query="", sources=("Wire P",), per_page=50)]:
             assert sharded.search(request).to_dict() == single.search(request).to_dict(), request
+        # Copies of one story, posted under their own ids (so in several shards), grouped over all of them.
+        story = " ".join(random.Random(99).choices(WORDS, k=80))
+        copies = [{"id": f"copy-{n}", "title": f"Copy {n}", "date": "2024-06-02", "source": f"Outlet {n}",
+                   "body": f"{story} Outlet {n} footer."} for n in range(6)]
+        for name, app in apps.items():
+            assert _post(app, secrets[name], copies).status_code == 202
+        copied = SearchRequest(query="", sources=tuple(f"Outlet {n}" for n in range(6)), collapse=True)
+        _until(lambda: sharded.search(copied).groups == single.search(copied).groups == 1)
+        assert sharded.search(copied).to_dict() == single.search(copied).to_dict()
+        held = [NewsIndex(root).search(dataclasses.replace(copied, collapse=False)).total for root in sharded.roots]
+        assert sum(held) == 6 and sorted(held)[-2] > 0  # in two shards or more
         # Posted again with another title: replaced, not doubled; removed: gone from every shard.
         gone = single.search(SearchRequest(query="posted", per_page=1)).hits[0].id
         for name, app in apps.items():
