@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import hashlib
 import io
+import logging
+import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -20,6 +22,8 @@ import numpy as np
 from .. import copies
 from ..files import write_atomically
 from .columns import Columns, live_documents
+
+log = logging.getLogger(__name__)
 
 _PREFIX = "groups-across-"
 _SUFFIX = ".npz"
@@ -104,14 +108,27 @@ def save(reader, directory: Path, inputs_state: str, settled: str, groups: np.nd
 
 
 def load(reader, directory: Path) -> SharedGroups | None:
-    """The groups kept for the state of `reader`; None when there are none (or they cannot be read)."""
-    try:
-        with np.load(_path(reader, directory)) as found:
-            shared = SharedGroups(str(found["settled"]), found["groups"], found["spread"])
-    except (OSError, ValueError, KeyError, EOFError):
+    """The groups kept for the state of `reader`; None when there are none, or they cannot be read
+    (logged: the shard then groups its own articles until the next run writes them again)."""
+    path = _path(reader, directory)
+    if not path.exists():
         return None
-    count = reader.doc_count_all()
-    return shared if len(shared.groups) == count and len(shared.spread) == count else None
+    try:
+        with np.load(path) as found:
+            shared = SharedGroups(str(found["settled"]), found["groups"], found["spread"])
+        if not _holds(shared, reader.doc_count_all()):
+            raise ValueError("its arrays do not fit this state of the index")
+    except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile) as error:
+        log.warning("the groups of copies over all shards in %s cannot be read (%s); this shard groups its own "
+                    "articles until the next run", path, error)
+        return None
+    return shared
+
+
+def _holds(shared: SharedGroups, count: int) -> bool:
+    groups, spread = shared.groups, shared.spread
+    return (groups.dtype == np.int64 and spread.dtype == np.bool_ and len(groups) == len(spread) == count
+            and (not count or groups.min() >= -1))
 
 
 def file_identity(reader, directory: Path) -> tuple[int, int] | None:
