@@ -30,7 +30,8 @@ from search.config import INDEX_ENV, default_index_dir, index_dir, lock_wait
 from search.export import EXPORT_FORMATS, exported_lines
 from search.model import MAX_FACET_SIZE, MAX_RELATED, SORTS
 from search.shard_layout import MAX_SHARDS, ShardLayout
-from search.sharded import ShardedIndex, index_root, open_index
+from search.shard_runs import index_root
+from search.sharded import ShardedIndex, open_index
 from search.tokens import TokenStore
 from search.watching import FolderWatcher, WatchBatch
 

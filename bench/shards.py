@@ -21,7 +21,8 @@ from pathlib import Path
 
 from search import IndexStore, NewsIndex, SearchRequest, index_paths
 from search.cluster import DaskRunner
-from search.sharded import ShardedIndex, index_shards, open_index, settle_copies
+from search.shard_runs import index_shards, settle_copies
+from search.sharded import ShardedIndex, open_index
 
 from .common import ROOT, percentile
 from .queries import QUERIES

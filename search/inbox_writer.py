@@ -30,7 +30,7 @@ from .indexer import index_paths
 from .processes import start_worker
 from .report import IndexReport
 from .shard_layout import ShardLayout
-from .sharded import settle, votes_elsewhere
+from .shard_runs import settle, votes_elsewhere
 from .watching import WatchBatch
 
 LOOK_EVERY = 0.25  # seconds between looks at the inbox

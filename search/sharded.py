@@ -7,29 +7,26 @@ then the hits of the page, from the shards that hold them. The answer is the one
 single index of the same articles gives: totals, hits, scores, facets and pages.
 Feedback and related articles take a few more rounds of the same kind (each shard's
 figures summed, then each scores with the sums): see `Rescoring` and `related`.
-Copies are grouped over all shards after each run (`settle_copies`), so one hit per
-story is too, and a hit whose story has copies in other shards asks them for their count.
+Copies are grouped over all shards after each run (`shard_runs.settle_copies`), so one
+hit per story is too, and a hit whose story has copies in other shards asks them for
+their count. The calls each shard runs are in `shard_calls`.
 """
 from __future__ import annotations
 
 import dataclasses
-import threading
 import time
 from collections import Counter
-from contextlib import contextmanager, suppress
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
-from whoosh import query as wq
 
 from .article import Article
-from .cluster import LocalRunner, ShardRunner, runner_for
+from .cluster import ShardRunner, runner_for
 from .config import search_time_limit
-from .errors import IndexLockedError, IndexMissingError, NewsSearchError
-from .entities.across import NameVotes
-from .index import IndexStore, NewsIndex
-from .index.copy_groups import Story, ranked_sources
+from .errors import IndexMissingError, NewsSearchError
+from .index import NewsIndex
+from .index.copy_groups import ranked_sources
 from .index.gather import (
     Candidate,
     Rescoring,
@@ -50,20 +47,34 @@ from .index.ranking import (
     feedback_words,
 )
 from .index.related import related_query, telling_words
-from .index.searching import MAX_COPIES_SHOWN, RelatedSource
-from .index.shared_groups import CopyInputs, copy_inputs, groups_across, save
+from .index.searching import MAX_COPIES_SHOWN
 from .index.spelling import SUGGEST_BELOW, Speller
 from .index.statistics import GlobalStatistics
-from .indexer import Progress, index_paths
 from .model import Export, Hit, IndexStats, RelatedArticles, SearchRequest, SearchResult
-from .renaming import LOCK_WAIT as RENAME_LOCK_WAIT
-from .renaming import name_votes, rename_shard
-from .report import IndexReport
+from .shard_calls import (
+    each,
+    shard_article,
+    shard_body_frequency_bounds,
+    shard_copy_counts,
+    shard_feedback_tokens,
+    shard_highest_extra,
+    shard_hits,
+    shard_live_frequencies,
+    shard_part,
+    shard_query_statistics,
+    shard_related_part,
+    shard_related_source,
+    shard_rows,
+    shard_statistics,
+    shard_stats,
+    shard_story_members,
+    shard_story_of,
+    shard_word_counts,
+)
 from .shard_layout import ShardLayout
 
 ROUND_TRIP = 5.0  # seconds a cluster may add to a search's own time limit, per round
 EXPORT_CHUNK = 1000  # rows asked of the shards at a time
-BUSY_WAIT = 1.0  # seconds a failed run's settling of names waits for each shard's lock
 MAX_EXPORT = 2**62  # "every match", as a count of matches wanted
 
 
@@ -191,7 +202,7 @@ class ShardedIndex:
         owners = {candidate.id: number for number, part in enumerate(parts) for candidate in part.candidates}
         per_shard = [[(c.id, c.score) for c in wanted if owners[c.id] == number] for number in range(len(parts))]
         asked = [number for number, items in enumerate(per_shard) if items]
-        return self._map(_each, function, argument, {str(self.roots[number]): per_shard[number] for number in asked},
+        return self._map(each, function, argument, {str(self.roots[number]): per_shard[number] for number in asked},
                          roots=[self.roots[number] for number in asked], deadline=deadline)
 
     def article(self, article_id: str) -> Article | None:
@@ -261,131 +272,6 @@ def open_index(root: Path | str, cluster: str | None = None) -> NewsIndex | Shar
     return ShardedIndex(layout, runner_for(cluster)) if layout else NewsIndex(root)
 
 
-def index_shards(root: Path | str, paths: Iterable[Path | str], shards: int | None, *, rebuild: bool = False,
-                 runner: ShardRunner | None = None, progress: Progress | None = None, **options) -> IndexReport:
-    """Bring the sharded index at `root` up to date with the files under `paths` (see `index_paths`):
-    each shard is one run over the files that hash to it. `shards` makes a new sharded index (a first
-    build, or a rebuild of an index with as many shards); later runs keep the count recorded."""
-    layout = ShardLayout.of(root)
-    if shards is not None and layout is None and options.get("dry_run"):  # all would be added; write nothing
-        return index_paths(IndexStore(root), paths, rebuild=rebuild, progress=progress, **options)
-    if shards is not None and layout is None:
-        if IndexStore(root).exists():
-            raise NewsSearchError(f"{root} holds an index that is not sharded; build the sharded one in another "
-                                  "folder (--index DIR)")
-        layout = ShardLayout.create(root, shards)
-    elif shards is not None and shards != layout.count:
-        raise NewsSearchError(f"{root} holds an index of {layout.count} shards, not {shards}; to change the "
-                              "count, build it in another folder (--index DIR)")
-    paths = [str(Path(path).resolve()) for path in paths]
-    roots = layout.shard_roots()
-    with _runner_here(runner) as running:
-        # Each shard's run settles names with the others' votes as they were; settle_names then
-        # counts what the runs changed.
-        elsewhere = {} if rebuild or options.get("dry_run") else _each_shards_votes_elsewhere(roots, running)
-        try:
-            if runner is None:  # here: one shard after another, each using every core
-                reports = [index_paths(IndexStore(shard), paths, rebuild=rebuild, progress=progress,
-                                       shard=(number, layout.count), names_elsewhere=elsewhere.get(str(shard)),
-                                       **options) for number, shard in enumerate(roots)]
-            else:
-                reports = running.map(_each, roots, _index_shard, (paths, layout.count, rebuild, options),
-                                      {str(root): elsewhere.get(str(root)) for root in roots})
-        except BaseException:
-            if not options.get("dry_run"):  # the shards that changed still settle with the rest
-                with suppress(NewsSearchError):
-                    settle(roots, running, options.get("aliases"), busy_wait=BUSY_WAIT)
-            raise
-        if not options.get("dry_run"):
-            settle(roots, running, options.get("aliases"))
-    return IndexReport.combined(reports)
-
-
-def settle(roots: list[Path], runner: ShardRunner | None = None, aliases: Path | None = None, *,
-           busy_wait: float | None = None) -> None:
-    """What the shards must agree on after a run changed some: names (`settle_names`), then the groups
-    of copies (`settle_copies`), which renaming leaves alone but finds at its new state."""
-    with _runner_here(runner) as running:
-        settle_names(roots, running, aliases, busy_wait=busy_wait)
-        settle_copies(roots, running)
-
-
-def settle_copies(roots: list[Path], runner: ShardRunner | None = None) -> None:
-    """Find the groups of copies over all the shards' articles and give each shard its share
-    (`index.shared_groups`). A shard that changed meanwhile keeps its own groups until the next time."""
-    with _runner_here(runner) as running:
-        inputs = running.map(shard_copy_inputs, roots)
-        if any(found is None for found in inputs):  # a shard written before signatures were kept
-            return
-        settled, groups = groups_across(inputs)
-        shares = {str(root): (found.state, *share) for root, found, share in zip(roots, inputs, groups)}
-        running.map(_each, roots, shard_save_groups, settled, shares)
-
-
-def settle_names(roots: list[Path], runner: ShardRunner | None = None, aliases: Path | None = None, *,
-                 busy_wait: float | None = None) -> int:
-    """Give the shards' articles the names all their articles settle (`entities.across`), as one index
-    of them would show them; the number of articles rewritten. With `busy_wait`, a shard whose writer
-    is busy past it is left for that writer to settle when it ends."""
-    with _runner_here(runner) as running:
-        elsewhere = _each_shards_votes_elsewhere(roots, running)
-        return sum(running.map(_each, roots, shard_rename, (aliases, busy_wait), elsewhere))
-
-
-def _each_shards_votes_elsewhere(roots: list[Path], runner: ShardRunner) -> dict[str, NameVotes]:
-    """For each shard, the other shards' votes on names, summed."""
-    votes = runner.map(shard_name_votes, roots)
-    return {str(root): sum((other for number, other in enumerate(votes) if number != mine), NameVotes())
-            for mine, root in enumerate(roots)}
-
-
-def votes_elsewhere(roots: list[Path], shard: Path) -> NameVotes:
-    """The votes on names of the shards but `shard`, read here (each shard's kept until it changes)."""
-    return sum((name_votes(IndexStore(root)) for root in roots if root != shard), NameVotes())
-
-
-@contextmanager
-def _runner_here(runner: ShardRunner | None) -> Iterator[ShardRunner]:
-    """`runner`, or threads of this process for the time of the block."""
-    if runner is not None:
-        yield runner
-        return
-    here = LocalRunner()
-    try:
-        yield here
-    finally:
-        here.close()
-
-
-def index_root(store: IndexStore, paths: Iterable[Path | str], *, shards: int | None = None,
-               runner: ShardRunner | None = None, **options) -> IndexReport:
-    """`index_paths` for the index of `store`, or `index_shards` when it is sharded or `shards` asks
-    for a sharded one (its shards indexed by `runner`, default here, one after another)."""
-    if shards or ShardLayout.of(store.root):
-        return index_shards(store.root, paths, shards, runner=runner, **options)
-    return index_paths(store, paths, **options)
-
-
-# The calls each shard runs (on a Dask worker: in that process, with its own open indexes).
-
-_open_indexes: dict[str, NewsIndex] = {}
-_open_lock = threading.Lock()
-
-
-def _index_of(root: str) -> NewsIndex:
-    with _open_lock:
-        if root not in _open_indexes:
-            _open_indexes[root] = NewsIndex(root)
-        return _open_indexes[root]
-
-
-def _index_shard(root: str, run: tuple[list[str], int, bool, dict], elsewhere: NameVotes | None) -> IndexReport:
-    paths, count, rebuild, options = run
-    number = int(Path(root).name.removeprefix("shard-"))
-    return index_paths(IndexStore(root), paths, rebuild=rebuild, shard=(number, count), names_elsewhere=elsewhere,
-                       **options)
-
-
 def _deadline() -> float:
     """When a search (all its rounds) must be answered by."""
     return time.monotonic() + search_time_limit() + ROUND_TRIP
@@ -401,108 +287,3 @@ def _with_copies(hit: Hit, across: dict[str, tuple[int, list[str]]]) -> Hit:
 
 def _keys(candidates: list[Candidate]) -> list[str]:
     return [candidate.id.decode("utf-8") for candidate in candidates]
-
-
-def _each(root: str, function, argument, items: dict[str, list]):
-    return function(root, argument, items[root])
-
-
-def shard_statistics(root: str, request: SearchRequest) -> GlobalStatistics:
-    return _index_of(root).on_searcher(lambda searcher: searcher.statistics(request))
-
-
-def shard_part(root: str, request: SearchRequest, statistics: GlobalStatistics, wanted: int,
-               rescoring: Rescoring | None) -> ShardPart:
-    return _index_of(root).on_searcher(lambda searcher: searcher.part(request, statistics, wanted, rescoring))
-
-
-def shard_feedback_tokens(root: str, _, ranked: list[tuple[bytes, float | None]]) -> list[tuple[bytes, list[str]]]:
-    return _index_of(root).on_searcher(lambda searcher: searcher.feedback_tokens(ranked))
-
-
-def shard_live_frequencies(root: str, words: list[str]) -> tuple[int, dict[str, int]]:
-    return _index_of(root).on_searcher(lambda searcher: searcher.live_frequencies(words))
-
-
-def shard_highest_extra(root: str, request: SearchRequest, statistics: GlobalStatistics,
-                        rescoring: Rescoring) -> float:
-    return _index_of(root).on_searcher(lambda searcher: searcher.highest_extra(request, statistics, rescoring))
-
-
-def shard_hits(root: str, request: SearchRequest, ranked: list[tuple[bytes, float | None]]) -> list[Hit]:
-    return _index_of(root).on_searcher(lambda searcher: searcher.hits(request, ranked))
-
-
-def shard_rows(root: str, body: bool, ranked: list[tuple[bytes, float | None]]) -> list[dict]:
-    return _index_of(root).on_searcher(lambda searcher: searcher.rows(ranked, body))
-
-
-def shard_article(root: str, article_id: str) -> Article | None:
-    return _index_of(root).article(article_id)
-
-
-def shard_story_of(root: str, article_id: str) -> tuple[Story, bool] | None:
-    return _index_of(root).on_searcher(lambda searcher: searcher.story_of(article_id))
-
-
-def shard_story_members(root: str, story: Story, article_id: str) -> list[tuple[tuple, Hit]]:
-    return _index_of(root).on_searcher(lambda searcher: searcher.story_members(story, article_id))
-
-
-def shard_copy_counts(root: str, asked: list[tuple[bytes, Story]]) -> list[tuple[int, dict[str, int]]]:
-    return _index_of(root).on_searcher(lambda searcher: searcher.copy_counts(asked))
-
-
-def shard_stats(root: str) -> tuple[IndexStats, list[str]]:
-    index = _index_of(root)
-    return index.stats(), index.on_searcher(lambda searcher: searcher.source_names())
-
-
-def shard_word_counts(root: str, words: set[str]) -> dict[str, int]:
-    return _index_of(root).on_searcher(lambda searcher: searcher.word_counts(words))
-
-
-def shard_related_source(root: str, article_id: str) -> RelatedSource | None:
-    return _index_of(root).on_searcher(lambda searcher: searcher.related_source(article_id))
-
-
-def shard_body_frequency_bounds(root: str, words: set[str]) -> tuple[int, dict[str, tuple[int, int]]]:
-    return _index_of(root).on_searcher(lambda searcher: searcher.body_frequency_bounds(words))
-
-
-def shard_query_statistics(root: str, query: wq.Query) -> GlobalStatistics:
-    return _index_of(root).on_searcher(lambda searcher: searcher.query_statistics(query))
-
-
-def shard_related_part(root: str, words: dict[str, float], statistics: GlobalStatistics, left_out: list[bytes],
-                       limit: int, left_out_story: Story | None) -> list[tuple[Candidate, Hit]]:
-    return _index_of(root).on_searcher(lambda searcher: searcher.related_part(words, statistics, left_out, limit,
-                                                                             left_out_story))
-
-
-def shard_copy_inputs(root: str) -> CopyInputs | None:
-    store = IndexStore(root)
-    generation = store.current_generation()
-    with store.open(generation).reader() as reader:
-        return copy_inputs(reader, generation)
-
-
-def shard_save_groups(root: str, settled: str, found: tuple[str, np.ndarray, np.ndarray]) -> bool:
-    store = IndexStore(root)
-    generation = store.current_generation()
-    with store.open(generation).reader() as reader:
-        return save(reader, generation, found[0], settled, found[1], found[2])
-
-
-def shard_name_votes(root: str) -> NameVotes:
-    return name_votes(IndexStore(root))
-
-
-def shard_rename(root: str, how: tuple[Path | None, float | None], elsewhere: NameVotes) -> int:
-    aliases, busy_wait = how
-    try:
-        return rename_shard(IndexStore(root), elsewhere, aliases, lock_wait=busy_wait or RENAME_LOCK_WAIT)
-    except IndexLockedError:
-        if busy_wait is None:
-            raise
-        return 0

@@ -22,7 +22,7 @@ from .errors import NewsSearchError
 from .index.store import IndexStore
 from .report import IndexReport
 from .scanning import find_files
-from .sharded import index_root
+from .shard_runs import index_root
 from .readers import handles
 
 Snapshot = dict[str, tuple[int, int]]  # absolute path -> (size, mtime_ns)

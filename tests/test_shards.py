@@ -34,9 +34,10 @@ from search.manifest import Manifest
 from search.renaming import rename_across_index
 from search.shard_layout import ShardLayout, shard_of
 from search.sharded_inbox import ShardedInbox
-from search import sharded as sharded_module
+from search import shard_runs
 from search.report import IndexReport
-from search.sharded import ShardedIndex, index_shards, open_index, settle_names
+from search.shard_runs import index_shards, settle_names
+from search.sharded import ShardedIndex, open_index
 from search.tokens import TokenStore
 from search.watching import FolderWatcher
 from web import create_app
@@ -404,7 +405,7 @@ def test_on_a_cluster_every_query_gets_the_single_indexs_answer(pair, cluster):
         assert sharded.search(request).to_dict() == single.search(request).to_dict(), request
     for article_id in related_asked(single)[:4]:
         assert sharded.related(article_id).to_dict() == single.related(article_id).to_dict(), article_id
-    worked = runner._client.run(lambda: sorted(sys.modules.get("search.sharded")._open_indexes))
+    worked = runner._client.run(lambda: sorted(sys.modules.get("search.shard_calls")._open_indexes))
     assert sum(len(opened) for opened in worked.values()) >= 4  # the shards were opened by the workers
     with get_task_stream(runner._client) as stream:
         sharded.search(SearchRequest(query="oil price"))
@@ -437,7 +438,7 @@ def test_a_worker_that_holds_a_shard_on_its_own_disk_gets_that_shards_tasks(pair
         sharded = ShardedIndex(ShardLayout.of(tmp_path / "sharded"), runner)
         for request in requests()[:6]:
             assert sharded.search(request).to_dict() == single.search(request).to_dict(), request
-        opened = runner._client.run(lambda: sorted(getattr(sys.modules.get("search.sharded"), "_open_indexes", {})))
+        opened = runner._client.run(lambda: sorted(getattr(sys.modules.get("search.shard_calls"), "_open_indexes", {})))
         declared = {worker: info.get("resources") or {} for worker, info in
                     runner._client.scheduler_info()["workers"].items()}
         shard_zero = str(tmp_path / "sharded" / "shard-000")
@@ -657,7 +658,7 @@ def test_a_run_stopped_by_a_busy_shard_still_settles_the_names_it_changed(tmp_pa
             batch.manifest = store.manifest()
         return IndexReport()
 
-    monkeypatch.setattr(sharded_module, "index_paths", run)
+    monkeypatch.setattr(shard_runs, "index_paths", run)
     with second.write_lock():  # the second shard is busy (another writer) for the whole run
         with pytest.raises(IndexLockedError, match="shard-001 is being written by"):
             index_shards(tmp_path / "sharded", [], None, entities=False, lock_timeout=0.2)
