@@ -23,6 +23,7 @@ from .errors import NewsSearchError
 
 CLUSTER_ENV = "NEWS_SEARCH_CLUSTER"
 CONNECT_TIMEOUT = 10.0  # seconds to reach the scheduler
+CONNECT_ATTEMPTS = 3  # tries of a connection that failed inside `distributed` (see `_connected`)
 
 
 class ClusterError(NewsSearchError):
@@ -33,6 +34,26 @@ class ShardRunner(Protocol):
     def map(self, function: Callable, roots: list[Path], *args: Any, timeout: float | None = None) -> list: ...
 
     def close(self) -> None: ...
+
+
+def _connected(address: str, timeout: float) -> Any:
+    """A `distributed.Client` of the scheduler at `address`, within `timeout` seconds; ClusterError if
+    none can be had. A connection that fails on an assertion inside `distributed` (seen once in CI, where
+    the scheduler never logged the client) is tried again, CONNECT_ATTEMPTS times in all."""
+    from distributed import Client
+    deadline = time.monotonic() + timeout
+    for _ in range(CONNECT_ATTEMPTS):
+        try:
+            return Client(address, timeout=max(1.0, deadline - time.monotonic()), set_as_default=False)
+        except AssertionError as error:
+            failure: Exception = error
+            if time.monotonic() >= deadline:
+                break
+        except Exception as error:  # refused, timed out, a bad address, or something else answering there
+            failure = error
+            break
+    raise ClusterError(f"could not reach the Dask scheduler at {address}: "
+                       f"{str(failure).splitlines()[0][:200] if str(failure) else type(failure).__name__}")
 
 
 class LocalRunner:
@@ -53,12 +74,7 @@ class DaskRunner:
     """Each shard's call as a task on the Dask cluster whose scheduler is at `address`."""
 
     def __init__(self, address: str, connect_timeout: float = CONNECT_TIMEOUT) -> None:
-        from distributed import Client
-        try:
-            self._client = Client(address, timeout=connect_timeout, set_as_default=False)
-        except Exception as error:  # refused, timed out, a bad address, or something else answering there
-            raise ClusterError(f"could not reach the Dask scheduler at {address}: "
-                               f"{str(error).splitlines()[0][:200] if str(error) else type(error).__name__}") from None
+        self._client = _connected(address, connect_timeout)
         self.address = address
 
     def map(self, function: Callable, roots: list[Path], *args: Any, timeout: float | None = None) -> list:

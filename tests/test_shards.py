@@ -474,6 +474,25 @@ def test_an_unreachable_scheduler_is_a_clear_error():
         DaskRunner("tcp://127.0.0.1:9", connect_timeout=1)
 
 
+def test_a_handshake_that_goes_wrong_is_tried_again(monkeypatch):
+    """distributed's Client once failed its first message with a bare AssertionError in CI."""
+    import distributed
+    attempts = []
+
+    def client(address, **options):
+        attempts.append(address)
+        if len(attempts) < 3:
+            raise AssertionError
+        return "connected"
+    monkeypatch.setattr(distributed, "Client", client)
+    assert DaskRunner("tcp://127.0.0.1:8786")._client == "connected" and len(attempts) == 3
+    attempts.clear()
+    monkeypatch.setattr(distributed, "Client", lambda address, **options: attempts.append(address) or 1 / 0)
+    with pytest.raises(ClusterError, match="could not reach the Dask scheduler at tcp://127.0.0.1:8786: division"):
+        DaskRunner("tcp://127.0.0.1:8786")
+    assert len(attempts) == 1  # other failures are not tried again
+
+
 @needs_corpus("reuters21578")
 def test_reuters_in_four_shards_answers_the_benchmark_queries_as_one_index(tmp_path):
     from bench.queries import QUERIES as BENCHMARK
