@@ -243,8 +243,8 @@ class ShardedIndex:
         parts = self._map(shard_related_part, words, statistics, source.left_out, limit, source.story,
                           deadline=deadline)
         hits = {candidate.id: hit for part in parts for candidate, hit in part}
-        best = first_of_stories(sorted((candidate for part in parts for candidate, _ in part), key=by_relevance))
-        best = best[:limit]
+        best = first_of_stories(sorted((candidate for part in parts for candidate, _ in part),
+                                       key=by_relevance))[:limit]
         across = self._copies_across(best, deadline)
         return RelatedArticles(article_id, [_with_copies(hits[candidate.id], across) for candidate in best])
 

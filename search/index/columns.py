@@ -110,14 +110,14 @@ def whole_file_holds_groups(reader, directory: Path) -> bool:
 def _with_groups(columns: Columns, live: np.ndarray) -> Columns:
     """The whole index's columns with each live article's group of copies, without the signatures."""
     groups = np.full(len(columns.ids), -1, dtype=np.int32)
-    outlets = np.stack([_first_values(columns.facet(facet), live) for facet in ("source", "distributor")], axis=1)
+    outlets = np.stack([first_values(columns.facet(facet), live) for facet in ("source", "distributor")], axis=1)
     order = np.lexsort((columns.ids[live], columns.days[live]))
     groups[live] = copies.find_groups(columns.signatures[live], columns.shingles[live], columns.numbers[live],
                                       outlets, order)
     return Columns(columns.ids, columns.days, columns.facets, groups=groups)
 
 
-def _first_values(column: FacetColumn, docs: np.ndarray) -> np.ndarray:
+def first_values(column: FacetColumn, docs: np.ndarray) -> np.ndarray:
     """Each document's first value id, -1 for none."""
     if not len(column.value_ids):
         return np.full(len(docs), -1, dtype=np.int64)

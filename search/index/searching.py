@@ -377,20 +377,20 @@ class IndexSearcher:
     def story_members(self, story: Story, article_id: str) -> list[tuple[tuple, Hit]]:
         """The first MAX_COPIES_SHOWN articles here of `story` but `article_id`, oldest first, each with
         its place in that order."""
-        members = self._copies.members(story)
-        members = members[self.columns.ids[members] != article_id.encode("utf-8")]
+        members = self._members_but(story, article_id.encode("utf-8"))
         days, ids = self.columns.days, self.columns.ids
         return [((days[doc] == 0, int(days[doc]), ids[doc]), self._plain_hit(doc))
                 for doc in self._by_date(members, MAX_COPIES_SHOWN, newest=False).tolist()]
 
     def copy_counts(self, asked: list[tuple[bytes, Story]]) -> list[tuple[int, dict[str, int]]]:
         """For each article (by id) and its story, how many articles here are its copies, and their sources."""
-        counted = []
-        for article_id, story in asked:
-            members = self._copies.members(story)
-            members = members[self.columns.ids[members] != article_id]
-            counted.append((len(members), self._copies.source_counts(members)))
-        return counted
+        return [(len(members), self._copies.source_counts(members))
+                for members in (self._members_but(story, article_id) for article_id, story in asked)]
+
+    def _members_but(self, story: Story, article_id: bytes) -> np.ndarray:
+        """The articles here of `story`, but the one of `article_id`."""
+        members = self._copies.members(story)
+        return members[self.columns.ids[members] != article_id]
 
     def related(self, article_id: str, limit: int = 5) -> RelatedArticles | None:
         """The `limit` articles most about the same story or subject as `article_id`, best first: those

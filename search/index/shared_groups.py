@@ -21,7 +21,7 @@ import numpy as np
 
 from .. import copies
 from ..files import write_atomically
-from .columns import Columns, live_documents
+from .columns import Columns, first_values, live_documents
 
 log = logging.getLogger(__name__)
 
@@ -151,7 +151,6 @@ def _path(reader, directory: Path) -> Path:
 
 
 def _first_names(columns: Columns, facet: str, docs: np.ndarray) -> list[str]:
-    column = columns.facet(facet)
-    starts, ends = column.offsets[docs], column.offsets[docs + 1]
-    return [column.names[column.value_ids[start]] if end > start else ""
-            for start, end in zip(starts.tolist(), ends.tolist())]
+    """Each document's first value of `facet`, "" for none (value numbers differ from shard to shard)."""
+    names = columns.facet(facet).names
+    return [names[value] if value >= 0 else "" for value in first_values(columns.facet(facet), docs).tolist()]
