@@ -6,16 +6,19 @@ three-word runs (shingles) are shared:
 - `signature` reduces a body to 128 MinHash values (datasketch's tested permutations);
   the share of equal values estimates the Jaccard similarity of the two shingle sets.
 - `find_groups` finds candidate pairs by locality-sensitive hashing (64 bands of two
-  values: pairs from about 0.3 similarity up are found), checks each, and puts every
-  article in the group of its most similar earlier copy. A chain of versions, each a
-  copy of the one before, is one group even when its ends share little: a running
-  story. Groups are a function of the
-  set of articles, so a new article joins the group of its earlier copies, a removed
-  or changed one leaves it, and any order of indexing gives the same groups.
+  values: pairs from about 0.3 similarity up are found), checks each, and links the
+  copies, most similar first, into groups. A chain of versions, each a copy of the one
+  before, is one group even when its ends share little: a running story. Groups are a
+  function of the set of articles, so a new article joins the group of its earlier
+  copies, a removed or changed one leaves it, and any order of indexing gives the same
+  groups.
 Articles from one outlet (source or distributor) share its boilerplate, so they must
-agree more to count as copies. Copies also keep their figures, where template stories
-(a daily market report, a bond issue announced in the house style) change them: two
-articles that each hold two numbers or more must share at least half of the fewer.
+agree more to count as copies. Two articles that one outlet published as different
+stories, though they share enough to pass as copies between two outlets (interviews
+over a common introduction), are never put in one group through other outlets' copies.
+Copies also keep their figures, where template stories (a daily market report, a bond
+issue announced in the house style) change them: two articles that each hold two numbers
+or more must share at least half of the fewer.
 """
 from __future__ import annotations
 
@@ -149,21 +152,50 @@ def find_groups(values: np.ndarray, counts: np.ndarray, number_sets: np.ndarray,
     shared = similarity * (small + large) / (1 + similarity)
     share = shared / np.maximum(small, 1)
     same_outlet = ((outlets[earlier] == outlets[later]) & (outlets[earlier] >= 0)).any(axis=1)
-    copies = (similarity >= MIN_SIMILARITY) & (shared >= MIN_SHARED_SHINGLES) \
-        & (share >= np.where(same_outlet, MIN_SHARE_SAME_OUTLET, MIN_SHARE)) \
-        & _same_figures(number_sets, earlier, later)
-    earlier, later, similarity = earlier[copies], later[copies], similarity[copies]
-    # For each later article, its most similar earlier copy (ties: the earliest).
-    pick = np.lexsort((rank[earlier], -similarity, rank[later]))
-    earlier, later = earlier[pick], later[pick]
-    first = np.ones(len(later), dtype=bool)
-    first[1:] = later[1:] != later[:-1]
-    joins = dict(zip(later[first].tolist(), earlier[first].tolist()))
-    group_rank = rank.copy()
-    for article in order.tolist():
-        if article in joins:
-            group_rank[article] = group_rank[joins[article]]
-    return group_rank
+    alike = (similarity >= MIN_SIMILARITY) & (shared >= MIN_SHARED_SHINGLES) & (share >= MIN_SHARE) \
+        & _same_figures(number_sets, earlier, later)  # copies, if they came from two outlets
+    copies = alike & (~same_outlet | (share >= MIN_SHARE_SAME_OUTLET))
+    apart = alike & ~copies
+    return _linked(rank, earlier[copies], later[copies], similarity[copies], same_outlet[copies],
+                   earlier[apart], later[apart])
+
+
+def _linked(rank: np.ndarray, earlier: np.ndarray, later: np.ndarray, similarity: np.ndarray,
+            same_outlet: np.ndarray, apart_a: np.ndarray, apart_b: np.ndarray) -> np.ndarray:
+    """Each article's group (the least `rank` in it) when the pairs of copies are linked, most similar first.
+
+    A link between two outlets is refused when it would put in one group two articles that one outlet
+    published as different stories (`apart_a[i]`, `apart_b[i]`: they would pass as copies between two
+    outlets, not within one): a third outlet's copy that resembles both does not make them one story.
+    Links within one outlet are always made: that outlet's own versions of a running story.
+    """
+    parent = list(range(len(rank)))
+
+    def root(article: int) -> int:
+        while parent[article] != article:
+            parent[article] = parent[parent[article]]
+            article = parent[article]
+        return article
+
+    kept_apart: dict[int, set[int]] = {}
+    for first, second in zip(apart_a.tolist(), apart_b.tolist()):
+        kept_apart.setdefault(first, set()).add(second)
+        kept_apart.setdefault(second, set()).add(first)
+    for pick in np.lexsort((rank[earlier], rank[later], -similarity)).tolist():
+        one, other = root(int(earlier[pick])), root(int(later[pick]))
+        if one == other:
+            continue
+        if len(kept_apart.get(one, ())) > len(kept_apart.get(other, ())):
+            one, other = other, one
+        if not same_outlet[pick] and any(root(partner) == other for partner in kept_apart.get(one, ())):
+            continue
+        parent[one] = other
+        if one in kept_apart:
+            kept_apart.setdefault(other, set()).update(kept_apart.pop(one))
+    roots = np.fromiter((root(article) for article in range(len(rank))), dtype=np.int64, count=len(rank))
+    first_rank = np.full(len(rank), np.iinfo(np.int64).max)
+    np.minimum.at(first_rank, roots, rank)
+    return first_rank[roots]
 
 
 def _same_figures(number_sets: np.ndarray, earlier: np.ndarray, later: np.ndarray) -> np.ndarray:
