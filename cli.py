@@ -408,7 +408,8 @@ def export(context: Context, query: str, export_format: str, body: bool, output:
 @cli.command()
 @click.argument("article_id", metavar="ID")
 @click.option("--related", is_flag=True,
-              help="Instead of the article, the articles most about the same story or subject (not its copies).")
+              help="Instead of the article, the articles most about the same story or subject, most alike first "
+                   "(not its copies).")
 @click.option("--limit", type=click.IntRange(1, MAX_RELATED), default=5, show_default=True,
               help="How many related articles, with --related.")
 @json_option

@@ -114,9 +114,9 @@ def shard_query_statistics(root: str, query: wq.Query) -> GlobalStatistics:
 
 
 def shard_related_part(root: str, words: dict[str, float], statistics: GlobalStatistics, left_out: list[bytes],
-                       limit: int, left_out_story: Story | None) -> list[tuple[Candidate, Hit]]:
-    return _index_of(root).on_searcher(lambda searcher: searcher.related_part(words, statistics, left_out, limit,
-                                                                             left_out_story))
+                       like: dict[str, int], limit: int, left_out_story: Story | None) -> list[tuple[Candidate, Hit]]:
+    return _index_of(root).on_searcher(lambda searcher: searcher.related_part(words, statistics, left_out, like,
+                                                                             limit, left_out_story))
 
 
 def shard_copy_inputs(root: str) -> CopyInputs | None:

@@ -31,8 +31,6 @@ from .index.gather import (
     Candidate,
     Rescoring,
     ShardPart,
-    by_relevance,
-    first_of_stories,
     group_count,
     merged_facets,
     merged_order,
@@ -46,7 +44,7 @@ from .index.ranking import (
     feedback_model,
     feedback_words,
 )
-from .index.related import related_query, telling_words
+from .index.related import likeness_first, related_query, telling_words
 from .index.searching import MAX_COPIES_SHOWN
 from .index.spelling import SUGGEST_BELOW, Speller
 from .index.statistics import GlobalStatistics
@@ -240,13 +238,12 @@ class ShardedIndex:
             return RelatedArticles(article_id, [])
         statistics = GlobalStatistics.summed(self._map(shard_query_statistics, related_query(words),
                                                        deadline=deadline))
-        parts = self._map(shard_related_part, words, statistics, source.left_out, limit, source.story,
-                          deadline=deadline)
-        hits = {candidate.id: hit for part in parts for candidate, hit in part}
-        best = first_of_stories(sorted((candidate for part in parts for candidate, _ in part),
-                                       key=by_relevance))[:limit]
-        across = self._copies_across(best, deadline)
-        return RelatedArticles(article_id, [_with_copies(hits[candidate.id], across) for candidate in best])
+        parts = self._map(shard_related_part, words, statistics, source.left_out, source.frequencies, limit,
+                          source.story, deadline=deadline)
+        candidates = {hit.id: candidate for part in parts for candidate, hit in part}
+        best = likeness_first([found for part in parts for found in part], limit)
+        across = self._copies_across([candidates[hit.id] for hit in best], deadline)
+        return RelatedArticles(article_id, [_with_copies(hit, across) for hit in best])
 
     def copies(self, article_id: str) -> list[Hit] | None:
         """The copies of the story of `article_id`, from every shard that holds some."""

@@ -150,3 +150,35 @@ def test_show_takes_limit_only_with_related(runner, tmp_path):
 
     result = runner.invoke(cli, ["--index", str(tmp_path / "none"), "show", "x", "--limit", "3"])
     assert result.exit_code == 2 and "--limit goes with --related" in result.output
+
+
+def test_stories_of_the_same_kind_come_before_others_that_only_share_names(tmp_path, store):
+    # The company's takeover story shares the article's rarest words (the company, its product, town and
+    # chairman), so the query finds it first; other companies' quarterly results tell the same kind of story
+    # in more of the same words, and come first.
+    folder = tmp_path / "news"
+    folder.mkdir()
+    results = "said quarterly net profit rose to {} mln dlrs on revenue of {} mln dlrs, and raised its dividend."
+    stories = [{"id": name.lower(), "title": f"{name} quarterly results",
+                "body": f"{name} Corp {results.format(10 + number, 50 + number)}"}
+               for number, name in enumerate(["Zorbex", "Quillon", "Ardent"])]
+    stories[0]["body"] += " Sales of Pellux scanners grew in Toledo, chairman Ivo Brandt said."
+    takeover = {"id": "takeover", "title": "Zorbex to buy Marlin", "body": "Zorbex Corp agreed to buy Marlin Ltd "
+                "of Toledo for cash to sell more Pellux scanners, chairman Ivo Brandt said."}
+    notices = [{"id": f"n{n}", "title": f"Notice {n}", "body": f"The harbour board said on day {n} that quarterly "
+                "revenue from fees rose, and net profit of some mln dlrs pays a dividend to the town."}
+               for n in range(60)]
+    write_jsonl(folder / "a.jsonl", [*stories, takeover, *notices])
+    index_paths(store, [folder], entities=False)
+    index = NewsIndex(store.root)
+    try:
+        article = index.search(SearchRequest(query="title:zorbex title:results")).hits[0]
+        related = index.related(article.id, 5).hits
+        titles = [hit.title for hit in related]
+        assert set(titles[:2]) == {"Quillon quarterly results", "Ardent quarterly results"}
+        assert "Zorbex to buy Marlin" in titles[2:]
+        assert all(0 < hit.score <= 1 for hit in related)  # each one's likeness to the article
+        assert [hit.score for hit in related] == sorted((hit.score for hit in related), reverse=True)
+        assert index.related(article.id, 50).hits[:5] == related  # a longer list begins with the shorter
+    finally:
+        index.close()

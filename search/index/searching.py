@@ -5,7 +5,7 @@ import math
 import threading
 import time
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
@@ -39,7 +39,7 @@ from .query import (
 )
 from .gather import FACET_NAMES, Candidate, Rescoring, ShardPart
 from .ranking import NEARNESS_WINDOW, Feedback, best, plain_words, rescored, with_nearness, with_nearness_in
-from .related import RELATED_BM25, related_query, telling_words
+from .related import RELATED_BM25, RERANKED, likeness, likeness_first, related_query, telling_words
 from .schema import TEXT_FIELDS, from_stored
 from .snippets import SnippetMaker
 from .spelling import SUGGEST_BELOW, Speller
@@ -402,8 +402,8 @@ class IndexSearcher:
         article_count, found_in = self.body_frequency_bounds(set(source.frequencies))
         words = telling_words(source.frequencies, found_in, article_count,
                               lambda unsure: self.live_frequencies(unsure)[1])
-        found = self.related_part(words, None, source.left_out, limit) if words else []
-        return RelatedArticles(article_id, [hit for _, hit in found])
+        found = self.related_part(words, None, source.left_out, source.frequencies, limit) if words else []
+        return RelatedArticles(article_id, likeness_first(found, limit))
 
     # Related articles in steps, for shards too: the article's words; how many articles hold each
     # (bounds, then exact counts of the words whose choice depends on it);
@@ -415,9 +415,12 @@ class IndexSearcher:
         doc = self._searcher.document_number(id=article_id)
         if doc is None:
             return None
-        frequencies = Counter(token.text for token in self._body_analyzer(self._text_of(doc)))
         left_out = [bytes(self.columns.ids[other]) for other in np.r_[doc, self._copies.of(doc)].tolist()]
-        return RelatedSource(dict(frequencies), left_out, self._copies.story(doc) if self._copies.spread(doc) else None)
+        return RelatedSource(self._words_of(doc), left_out, self._copies.story(doc) if self._copies.spread(doc) else None)
+
+    def _words_of(self, doc: int) -> dict[str, int]:
+        """The words of an article's title and body, as indexed, with how often it uses each."""
+        return dict(Counter(token.text for token in self._body_analyzer(self._text_of(doc))))
 
     def body_frequency_bounds(self, words: set[str]) -> tuple[int, dict[str, tuple[int, int]]]:
         """How many live articles there are, and between how many and how many of them hold each of
@@ -434,9 +437,11 @@ class IndexSearcher:
         return recorded.recorded(TEXT_FIELDS)
 
     def related_part(self, words: dict[str, float], statistics: GlobalStatistics | None, left_out: list[bytes],
-                     limit: int, left_out_story: Story | None = None) -> list[tuple[Candidate, Hit]]:
-        """The `limit` best articles the query of `words` finds here (scored with `statistics`, default
-        this index's own), one per story, none of `left_out` (ids) or `left_out_story`, each with its hit."""
+                     like: Mapping[str, int], limit: int,
+                     left_out_story: Story | None = None) -> list[tuple[Candidate, Hit]]:
+        """The best articles the query of `words` finds here (scored with `statistics`, default this
+        index's own), enough for `likeness_first` to keep `limit`: one per story, none of `left_out` (ids)
+        or `left_out_story`, each with its hit, scored by its likeness to the article's words (`like`)."""
         deadline = time.monotonic() + self._time_limit
         self._query_matcher.begin_search(statistics=statistics, bm25=RELATED_BM25)
         found = self._matches(related_query(words), deadline)
@@ -445,9 +450,9 @@ class IndexSearcher:
             keep &= ~np.isin(found.docs, self._copies.members(left_out_story))
         docs, scores = found.docs[keep], found.scores[keep]
         ranked, ranked_scores = self._copies.first_of_stories(lambda count: best(docs, scores, count, self.columns),
-                                                              limit, len(docs))
+                                                              max(limit, RERANKED), len(docs))
         return list(zip(self._candidates(ranked, ranked_scores),
-                        [self._plain_hit(doc, score) for doc, score in zip(ranked.tolist(), ranked_scores.tolist())]))
+                        [self._plain_hit(doc, likeness(like, self._words_of(doc))) for doc in ranked.tolist()]))
 
     def _plain_hit(self, doc: int, score: float | None = None) -> Hit:
         """A hit whose snippet is the article's start."""
