@@ -13,9 +13,9 @@ three-word runs (shingles) are shared:
   copies, a removed or changed one leaves it, and any order of indexing gives the same
   groups.
 Articles from one outlet (source or distributor) share its boilerplate, so they must
-agree more to count as copies. Two articles that one outlet published as different
+agree more to count as copies. Two articles that one source published as different
 stories, though they share enough to pass as copies between two outlets (interviews
-over a common introduction), are never put in one group through other outlets' copies.
+over a common introduction), are not put in one group through other outlets' copies.
 Copies also keep their figures, where template stories (a daily market report, a bond
 issue announced in the house style) change them: two articles that each hold two numbers
 or more must share at least half of the fewer.
@@ -155,7 +155,8 @@ def find_groups(values: np.ndarray, counts: np.ndarray, number_sets: np.ndarray,
     alike = (similarity >= MIN_SIMILARITY) & (shared >= MIN_SHARED_SHINGLES) & (share >= MIN_SHARE) \
         & _same_figures(number_sets, earlier, later)  # copies, if they came from two outlets
     copies = alike & (~same_outlet | (share >= MIN_SHARE_SAME_OUTLET))
-    apart = alike & ~copies
+    same_source = (outlets[earlier, 0] == outlets[later, 0]) & (outlets[earlier, 0] >= 0)
+    apart = alike & ~copies & same_source  # a distributor runs others' stories: only their source keeps them apart
     return _linked(rank, earlier[copies], later[copies], similarity[copies], same_outlet[copies],
                    earlier[apart], later[apart])
 
@@ -164,10 +165,12 @@ def _linked(rank: np.ndarray, earlier: np.ndarray, later: np.ndarray, similarity
             same_outlet: np.ndarray, apart_a: np.ndarray, apart_b: np.ndarray) -> np.ndarray:
     """Each article's group (the least `rank` in it) when the pairs of copies are linked, most similar first.
 
-    A link between two outlets is refused when it would put in one group two articles that one outlet
+    A link between two outlets is refused when it would put in one group two articles that one source
     published as different stories (`apart_a[i]`, `apart_b[i]`: they would pass as copies between two
     outlets, not within one): a third outlet's copy that resembles both does not make them one story.
-    Links within one outlet are always made: that outlet's own versions of a running story.
+    Links within one outlet are always made: that outlet's own versions of a running story. Sources are
+    kept apart only where the pair was compared (see EARLIEST_IN_BUCKET): of more than eight of one
+    source's stories that share a band, some pairs are never compared, and may be joined.
     """
     parent = list(range(len(rank)))
 
@@ -177,21 +180,24 @@ def _linked(rank: np.ndarray, earlier: np.ndarray, later: np.ndarray, similarity
             article = parent[article]
         return article
 
-    kept_apart: dict[int, set[int]] = {}
+    apart_from: dict[int, set[int]] = {}  # a group (its root) -> the groups it is kept apart from (their roots)
     for first, second in zip(apart_a.tolist(), apart_b.tolist()):
-        kept_apart.setdefault(first, set()).add(second)
-        kept_apart.setdefault(second, set()).add(first)
+        apart_from.setdefault(first, set()).add(second)
+        apart_from.setdefault(second, set()).add(first)
     for pick in np.lexsort((rank[earlier], rank[later], -similarity)).tolist():
         one, other = root(int(earlier[pick])), root(int(later[pick]))
-        if one == other:
+        if one == other or (not same_outlet[pick] and other in apart_from.get(one, ())):
             continue
-        if len(kept_apart.get(one, ())) > len(kept_apart.get(other, ())):
+        if len(apart_from.get(one, ())) > len(apart_from.get(other, ())):
             one, other = other, one
-        if not same_outlet[pick] and any(root(partner) == other for partner in kept_apart.get(one, ())):
-            continue
-        parent[one] = other
-        if one in kept_apart:
-            kept_apart.setdefault(other, set()).update(kept_apart.pop(one))
+        parent[one] = other  # one's group joins other's: every group kept apart from one is now from other
+        moved = apart_from.pop(one, set()) - {other}
+        kept = apart_from.setdefault(other, set())
+        kept.discard(one)
+        for group in moved:
+            apart_from[group].discard(one)
+            apart_from[group].add(other)
+        kept |= moved
     roots = np.fromiter((root(article) for article in range(len(rank))), dtype=np.int64, count=len(rank))
     first_rank = np.full(len(rank), np.iinfo(np.int64).max)
     np.minimum.at(first_rank, roots, rank)

@@ -190,12 +190,14 @@ def interview(number: int, words: int) -> str:
     return " ".join(chooser.choice(vocabulary) for _ in range(words))
 
 
-def partitions_in_every_order(bodies: list[str], outlets: list[int]) -> set[frozenset[frozenset[int]]]:
-    """The groups (as sets of positions in `bodies`) that `find_groups` finds in each order of arrival."""
+def partitions_in_every_order(bodies: list[str],
+                              outlets: list[int | tuple[int, int]]) -> set[frozenset[frozenset[int]]]:
+    """The groups (as sets of positions in `bodies`) that `find_groups` finds in each order of arrival;
+    `outlets`: each body's source, or its source and distributor."""
     signatures = [signature(body) for body in bodies]
     values = np.array([found.values for found in signatures])
     counts = np.array([found.shingles for found in signatures])
-    kinds = np.array([[outlet, -1] for outlet in outlets])
+    kinds = np.array([outlet if isinstance(outlet, tuple) else (outlet, -1) for outlet in outlets])
     found = set()
     for order in itertools.permutations(range(len(bodies))):
         groups = find_groups(values, counts, number_sets(signatures), kinds, np.array(order))
@@ -223,3 +225,13 @@ def test_one_outlets_versions_of_a_running_story_stay_one_group():
     versions = [" ".join(words[start:start + 300]) for start in (0, 40, 80)]
     bodies = [*versions, f"(Wire A)\n\n{versions[2]}"]
     assert partitions_in_every_order(bodies, [0, 0, 0, 1]) == {frozenset({frozenset(range(4))})}
+
+
+def test_a_distributors_two_trims_of_one_story_from_two_sources_stay_with_it():
+    # Two sources run one wire story through one distributor, each cut differently: the two share too little
+    # for copies within one outlet (the distributor), but each is a copy of the original; all three are one story.
+    words = interview(3, 400).split()
+    original = " ".join(words)
+    first, second = " ".join(words[:260]), " ".join(words[130:])
+    assert partitions_in_every_order([original, first, second], [(0, -1), (1, 9), (2, 9)]) == {
+        frozenset({frozenset({0, 1, 2})})}
