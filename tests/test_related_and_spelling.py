@@ -182,3 +182,38 @@ def test_stories_of_the_same_kind_come_before_others_that_only_share_names(tmp_p
         assert index.related(article.id, 50).hits[:5] == related  # a longer list begins with the shorter
     finally:
         index.close()
+
+
+def test_the_same_storys_next_article_is_not_pushed_down_by_stories_of_the_same_kind(tmp_path, store):
+    # Other companies' tender offers are told in the article's own words; the end of the same bid is told
+    # in other words, but with the article's names. By likeness alone it comes last; the query's own score
+    # keeps it first.
+    folder = tmp_path / "news"
+    folder.mkdir()
+    offer = ("{buyer} Inc said it started a tender offer for all shares of {target} Corp at {price} dlrs a share in "
+             "cash, or about {total} mln dlrs. The offer and withdrawal rights expire next month unless extended, "
+             "{buyer} said. {more}")
+    bids = [{"title": f"{buyer} starts {target} bid",
+             "body": offer.format(buyer=buyer, target=target, price=price, total=price * 7, more=more)}
+            for buyer, target, price, more in [
+                ("Hutton", "Purolator", 35, "Purolator's courier unit in Rahway would be sold to Hutton's partners, "
+                                            "Purolator said."),
+                ("Warburg", "Symbion", 12, "Symbion makes artificial hearts in Utah."),
+                ("Boeing", "Argosystems", 37, "Argosystems builds radar for the Navy."),
+                ("Ecolab", "Chemlawn", 33, "Chemlawn treats lawns across the Midwest.")]]
+    sequel = {"title": "Hutton ends Purolator bid", "body": "Hutton Inc said it ended its tender offer in cash for "
+              "Purolator Corp after Purolator's board backed a rival plan. Hutton's partners had sought the Rahway "
+              "courier unit, Purolator said."}
+    notices = [{"title": f"Notice {n}", "body": f"The harbour board said on day {n} that all {n + 50} shares of its "
+                "ferry company would stay in public hands next month."} for n in range(40)]
+    write_jsonl(folder / "a.jsonl", [*bids, sequel, *notices])
+    index_paths(store, [folder], entities=False)
+    index = NewsIndex(store.root)
+    try:
+        article = index.search(SearchRequest(query='title:"hutton starts"')).hits[0]
+        titles = [hit.title for hit in index.related(article.id, 4).hits]
+        assert titles[0] == "Hutton ends Purolator bid"
+        assert set(titles[1:]) == {"Warburg starts Symbion bid", "Boeing starts Argosystems bid",
+                                   "Ecolab starts Chemlawn bid"}
+    finally:
+        index.close()
