@@ -240,10 +240,9 @@ class ShardedIndex:
                                                        deadline=deadline))
         parts = self._map(shard_related_part, words, statistics, source.left_out, source.frequencies, limit,
                           source.story, deadline=deadline)
-        candidates = {hit.id: candidate for part in parts for candidate, hit in part}
         best = likeness_first([found for part in parts for found in part], limit)
-        across = self._copies_across([candidates[hit.id] for hit in best], deadline)
-        return RelatedArticles(article_id, [_with_copies(hit, across) for hit in best])
+        across = self._copies_across([candidate for candidate, _ in best], deadline)
+        return RelatedArticles(article_id, [_with_copies(hit, across) for _, hit in best])
 
     def copies(self, article_id: str) -> list[Hit] | None:
         """The copies of the story of `article_id`, from every shard that holds some."""

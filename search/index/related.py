@@ -89,15 +89,15 @@ def likeness(article: Mapping[str, int], other: Mapping[str, int]) -> float:
     return min(1.0, sum(weight * theirs.get(word, 0.0) for word, weight in mine.items()) / (norms[0] * norms[1]))
 
 
-def likeness_first(found: list[tuple[Candidate, Hit]], limit: int) -> list[Hit]:
+def likeness_first(found: list[tuple[Candidate, Hit]], limit: int) -> list[tuple[Candidate, Hit]]:
     """The first `limit` stories of `found` (the query's matches, each scored by the query, its hit by
-    its likeness, from one index or several), each scored by `blended`: the query's RERANKED best, one
+    its likeness, from one index or several), each hit scored by `blended`: the query's RERANKED best, one
     per story, in order of that score (equal ones in the query's order), then the rest in the query's order."""
     hits = {candidate.id: hit for candidate, hit in found}
     stories = first_of_stories(sorted((candidate for candidate, _ in found), key=by_relevance))
-    scored = [replace(hits[story.id], score=blended(hits[story.id].score, story.score / stories[0].score))
+    scored = [(story, replace(hits[story.id], score=blended(hits[story.id].score, story.score / stories[0].score)))
               for story in stories]
-    return (sorted(scored[:RERANKED], key=lambda hit: -hit.score) + scored[RERANKED:])[:limit]
+    return (sorted(scored[:RERANKED], key=lambda pair: -pair[1].score) + scored[RERANKED:])[:limit]
 
 
 def blended(likeness: float, query_share: float) -> float:

@@ -403,7 +403,7 @@ class IndexSearcher:
         words = telling_words(source.frequencies, found_in, article_count,
                               lambda unsure: self.live_frequencies(unsure)[1])
         found = self.related_part(words, None, source.left_out, source.frequencies, limit) if words else []
-        return RelatedArticles(article_id, likeness_first(found, limit))
+        return RelatedArticles(article_id, [hit for _, hit in likeness_first(found, limit)])
 
     # Related articles in steps, for shards too: the article's words; how many articles hold each
     # (bounds, then exact counts of the words whose choice depends on it);
