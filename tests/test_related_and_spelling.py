@@ -217,3 +217,28 @@ def test_the_same_storys_next_article_is_not_pushed_down_by_stories_of_the_same_
                                    "Ecolab starts Chemlawn bid"}
     finally:
         index.close()
+
+
+def test_a_list_longer_than_the_reordered_stories_begins_with_every_shorter_one(tmp_path, store):
+    # 32 stories share the article's five rare words and come first by the query; four share all its common
+    # words and are most like it, but come after the first 30 by the query, so they stay below them.
+    folder = tmp_path / "news"
+    folder.mkdir()
+    common = "harbour ferry tariff pilot dredging quay cargo berth tug crane"
+    rare = "zorvath quelline brimsk tolvane yarrow"
+    article = {"title": "Port story", "body": f"{common} {rare}."}
+    marked = [{"title": f"Marked {n}", "body": f"{rare} notice{n} entry{n}."} for n in range(32)]
+    alike = [{"title": f"Alike {n}", "body": f"{common} extra{n}."} for n in range(4)]
+    long_ones = [{"title": f"Long {n}", "body": f"{common} " + " ".join(f"w{n}x{k}" for k in range(30))}
+                 for n in range(200)]
+    write_jsonl(folder / "a.jsonl", [article, *marked, *alike, *long_ones])
+    index_paths(store, [folder], entities=False)
+    index = NewsIndex(store.root)
+    try:
+        article_id = index.search(SearchRequest(query='title:"port story"')).hits[0].id
+        longest = index.related(article_id, 50).hits
+        assert [hit.title.split()[0] for hit in longest[:36]] == ["Marked"] * 32 + ["Alike"] * 4
+        for limit in (1, 5, 30, 31):
+            assert index.related(article_id, limit).hits == longest[:limit], limit
+    finally:
+        index.close()
