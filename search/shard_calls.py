@@ -13,10 +13,12 @@ from .entities.across import NameVotes
 from .errors import IndexLockedError
 from .index import IndexStore, NewsIndex
 from .index.copy_groups import Story
-from .index.gather import Candidate, Rescoring, ShardPart
+from .index.gather import Rescoring, ShardPart
+from .index.related import RelatedMatch
 from .index.searching import RelatedSource
 from .index.shared_groups import CopyInputs, copy_inputs, save
 from .index.statistics import GlobalStatistics
+from .index.subjects import SampleKey
 from .indexer import index_paths
 from .model import Hit, IndexStats, SearchRequest
 from .renaming import LOCK_WAIT as RENAME_LOCK_WAIT
@@ -114,9 +116,17 @@ def shard_query_statistics(root: str, query: wq.Query) -> GlobalStatistics:
 
 
 def shard_related_part(root: str, words: dict[str, float], statistics: GlobalStatistics, left_out: list[bytes],
-                       like: dict[str, int], limit: int, left_out_story: Story | None) -> list[tuple[Candidate, Hit]]:
-    return _index_of(root).on_searcher(lambda searcher: searcher.related_part(words, statistics, left_out, like,
-                                                                             limit, left_out_story))
+                       limit: int, left_out_story: Story | None) -> list[RelatedMatch]:
+    return _index_of(root).on_searcher(lambda searcher: searcher.related_part(words, statistics, left_out, limit,
+                                                                             left_out_story))
+
+
+def shard_subject_sample(root: str) -> list[SampleKey]:
+    return _index_of(root).on_searcher(lambda searcher: searcher.subject_sample())
+
+
+def shard_sampled_words(root: str, article_ids: list[bytes]) -> dict[bytes, dict[str, int]]:
+    return _index_of(root).on_searcher(lambda searcher: searcher.sampled_words(article_ids))
 
 
 def shard_copy_inputs(root: str) -> CopyInputs | None:

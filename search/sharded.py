@@ -45,6 +45,7 @@ from .index.ranking import (
     feedback_words,
 )
 from .index.related import likeness_first, related_query, telling_words
+from .index.subjects import SAMPLE, SubjectSpace, SubjectSpaces
 from .index.searching import MAX_COPIES_SHOWN
 from .index.spelling import SUGGEST_BELOW, Speller
 from .index.statistics import GlobalStatistics
@@ -63,10 +64,12 @@ from .shard_calls import (
     shard_related_part,
     shard_related_source,
     shard_rows,
+    shard_sampled_words,
     shard_statistics,
     shard_stats,
     shard_story_members,
     shard_story_of,
+    shard_subject_sample,
     shard_word_counts,
 )
 from .shard_layout import ShardLayout
@@ -84,6 +87,7 @@ class ShardedIndex:
         self.roots = layout.shard_roots()
         self.runner = runner or runner_for(None)
         self._speller = Speller(lambda words: sum(map(Counter, self._map(shard_word_counts, words)), Counter()))
+        self._spaces = SubjectSpaces()
 
     def _map(self, function, *args, roots: list[Path] | None = None, deadline: float | None = None) -> list:
         """`function(root, *args)` on every shard (or on `roots`), answered by `deadline` (a search's
@@ -238,11 +242,25 @@ class ShardedIndex:
             return RelatedArticles(article_id, [])
         statistics = GlobalStatistics.summed(self._map(shard_query_statistics, related_query(words),
                                                        deadline=deadline))
-        parts = self._map(shard_related_part, words, statistics, source.left_out, source.frequencies, limit,
-                          source.story, deadline=deadline)
-        best = likeness_first([found for part in parts for found in part], limit)
-        across = self._copies_across([candidate for candidate, _ in best], deadline)
-        return RelatedArticles(article_id, [_with_copies(hit, across) for _, hit in best])
+        parts = self._map(shard_related_part, words, statistics, source.left_out, limit, source.story,
+                          deadline=deadline)
+        found = [match for part in parts for match in part]
+        space = self._subject_space(deadline) if found else None
+        best = likeness_first(found, source.frequencies, space, limit)
+        across = self._copies_across([match.candidate for match in best], deadline)
+        return RelatedArticles(article_id, [_with_copies(match.hit, across) for match in best])
+
+    def _subject_space(self, deadline: float) -> SubjectSpace | None:
+        """As `IndexSearcher.subject_space`, over the shards: the earliest articles of all, their words
+        asked of the shards that hold them when the space of that sample is not at hand."""
+        sample = tuple(article_id for _, _, article_id in
+                       sorted(key for part in self._map(shard_subject_sample, deadline=deadline) for key in part)[:SAMPLE])
+
+        def words() -> list[dict[str, int]]:
+            held = {article_id: words for part in self._map(shard_sampled_words, list(sample), deadline=deadline)
+                    for article_id, words in part.items()}
+            return [held[article_id] for article_id in sample if article_id in held]  # unless deleted since
+        return self._spaces.of(sample, words)
 
     def copies(self, article_id: str) -> list[Hit] | None:
         """The copies of the story of `article_id`, from every shard that holds some."""

@@ -126,9 +126,9 @@ def copied_stories(folder: Path, stories: int = 8, seed: int = 11) -> Path:
 
 @pytest.fixture(scope="module")
 def pair(tmp_path_factory):
-    """The same articles as one index and as four shards."""
+    """The same articles as one index and as four shards, enough of them for a subject space."""
     base = tmp_path_factory.mktemp("shards")
-    paths = [generated_files(base / "articles"), copied_stories(base / "copies"), SEEDS]
+    paths = [generated_files(base / "articles", per_file=17), copied_stories(base / "copies"), SEEDS]
     index_paths(IndexStore(base / "single"), paths, entities=False)
     report = index_shards(base / "sharded", paths, 4, entities=False)
     copies = len(list((base / "copies").iterdir()))
@@ -258,6 +258,7 @@ def related_asked(single: NewsIndex) -> list[str]:
 
 def test_related_articles_over_shards_are_the_single_indexs(pair):
     single, sharded, _ = pair
+    assert single.searcher().subject_space() is not None  # so that closeness in subject is compared too
     for article_id in related_asked(single):
         mine, theirs = sharded.related(article_id, 7), single.related(article_id, 7)
         assert len(theirs.hits) == 7 and len({hit.score for hit in theirs.hits}) > 1
@@ -494,7 +495,7 @@ def test_a_handshake_that_goes_wrong_is_tried_again(monkeypatch):
 
 
 @needs_corpus("reuters21578")
-def test_reuters_in_four_shards_answers_the_benchmark_queries_as_one_index(tmp_path):
+def test_reuters_in_four_shards_answers_the_benchmark_queries_and_related_articles_as_one_index(tmp_path):
     from bench.queries import QUERIES as BENCHMARK
     files = sorted((CORPORA / "reuters21578").glob("reut2-00*.sgm"))[:4]
     index_paths(IndexStore(tmp_path / "single"), files, entities=False)
@@ -504,6 +505,9 @@ def test_reuters_in_four_shards_answers_the_benchmark_queries_as_one_index(tmp_p
     for values in BENCHMARK:  # Reuters re-sent some stories in other files: copies in other shards
         for request in (SearchRequest.from_text(**values), SearchRequest.from_text(**values, collapse=True)):
             assert sharded.search(request).to_dict() == single.search(request).to_dict(), request
+    assert len(single.searcher().subject_sample()) == 2000  # a full sample for the subject space
+    for hit in single.search(SearchRequest(query="wheat")).hits[:4]:
+        assert sharded.related(hit.id, 10).to_dict() == single.related(hit.id, 10).to_dict(), hit.id
 
 
 # Articles posted over HTTP: each to one shard, indexed by the server's one writer process for all shards.

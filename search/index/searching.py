@@ -5,7 +5,7 @@ import math
 import threading
 import time
 from collections import Counter
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
@@ -39,10 +39,11 @@ from .query import (
 )
 from .gather import FACET_NAMES, Candidate, Rescoring, ShardPart
 from .ranking import NEARNESS_WINDOW, Feedback, best, plain_words, rescored, with_nearness, with_nearness_in
-from .related import RELATED_BM25, RERANKED, likeness, likeness_first, related_query, telling_words
+from .related import RELATED_BM25, RERANKED, RelatedMatch, likeness_first, related_query, telling_words
 from .schema import TEXT_FIELDS, from_stored
 from .snippets import SnippetMaker
 from .spelling import SUGGEST_BELOW, Speller
+from .subjects import SAMPLE, SampleKey, SubjectSpace, SubjectSpaces
 from .store import IndexStore, whoosh_file_errors
 from .statistics import GlobalStatistics, RecordedStatistics, Statistics
 from .vocabulary import load_vocabulary, vocabulary_path
@@ -97,10 +98,11 @@ class IndexSearcher:
     """Searches one generation of the index as it was when opened. Not thread-safe.
 
     `columns` gives the per-document arrays of a reader; NewsIndex passes one that
-    shares them between its threads' searchers.
+    shares them between its threads' searchers, and the `spaces` they share.
     """
 
-    def __init__(self, store: IndexStore, columns: ColumnSource = Columns.of_reader) -> None:
+    def __init__(self, store: IndexStore, columns: ColumnSource = Columns.of_reader,
+                 spaces: SubjectSpaces | None = None) -> None:
         self.store = store
         self.generation = store.current_generation()
         self._identity = _identity(self.generation)
@@ -123,6 +125,8 @@ class IndexSearcher:
                                   shared_groups.state_of(reader, self.generation))
         self._vocabulary: Counter | None = None
         self._speller = Speller(self.word_counts)
+        self._spaces = spaces or SubjectSpaces()
+        self._sample: list[SampleKey] | None = None
 
     def close(self) -> None:
         self._searcher.close()
@@ -402,8 +406,32 @@ class IndexSearcher:
         article_count, found_in = self.body_frequency_bounds(set(source.frequencies))
         words = telling_words(source.frequencies, found_in, article_count,
                               lambda unsure: self.live_frequencies(unsure)[1])
-        found = self.related_part(words, None, source.left_out, source.frequencies, limit) if words else []
-        return RelatedArticles(article_id, [hit for _, hit in likeness_first(found, limit)])
+        found = self.related_part(words, None, source.left_out, limit) if words else []
+        space = self.subject_space() if found else None
+        return RelatedArticles(article_id, [match.hit for match in likeness_first(found, source.frequencies, space,
+                                                                                  limit)])
+
+    def subject_space(self) -> SubjectSpace | None:
+        """The subject space of this index's SAMPLE earliest articles (see `subjects`)."""
+        sample = self.subject_sample()
+        return self._spaces.of(tuple(article_id for _, _, article_id in sample),
+                               lambda: list(self.sampled_words([article_id for _, _, article_id in sample]).values()))
+
+    def subject_sample(self) -> list[SampleKey]:
+        """The keys of this index's SAMPLE earliest live articles, in order (undated ones last)."""
+        if self._sample is None:
+            live = self._live_docs()
+            days, ids = self.columns.days[live], self.columns.ids[live]
+            order = np.lexsort((ids, days, days == 0))[:SAMPLE]
+            self._sample = [(bool(days[i] == 0), int(days[i]), bytes(ids[i])) for i in order.tolist()]
+        return self._sample
+
+    def sampled_words(self, article_ids: list[bytes]) -> dict[bytes, dict[str, int]]:
+        """The words of those of `article_ids` this index holds live (see `_words_of`), in that order."""
+        live = self._live_docs()
+        held = live[np.isin(self.columns.ids[live], article_ids)]
+        docs = dict(zip(self.columns.ids[held].tolist(), held.tolist()))
+        return {article_id: self._words_of(docs[article_id]) for article_id in article_ids if article_id in docs}
 
     # Related articles in steps, for shards too: the article's words; how many articles hold each
     # (bounds, then exact counts of the words whose choice depends on it);
@@ -437,11 +465,10 @@ class IndexSearcher:
         return recorded.recorded(TEXT_FIELDS)
 
     def related_part(self, words: dict[str, float], statistics: GlobalStatistics | None, left_out: list[bytes],
-                     like: Mapping[str, int], limit: int,
-                     left_out_story: Story | None = None) -> list[tuple[Candidate, Hit]]:
+                     limit: int, left_out_story: Story | None = None) -> list[RelatedMatch]:
         """The best articles the query of `words` finds here (scored with `statistics`, default this
         index's own), enough for `likeness_first` to keep `limit`: one per story, none of `left_out` (ids)
-        or `left_out_story`, each with its hit, scored by its likeness to the article's words (`like`)."""
+        or `left_out_story`, each with its hit and its words."""
         deadline = time.monotonic() + self._time_limit
         self._query_matcher.begin_search(statistics=statistics, bm25=RELATED_BM25)
         found = self._matches(related_query(words), deadline)
@@ -451,8 +478,8 @@ class IndexSearcher:
         docs, scores = found.docs[keep], found.scores[keep]
         ranked, ranked_scores = self._copies.first_of_stories(lambda count: best(docs, scores, count, self.columns),
                                                               max(limit, RERANKED), len(docs))
-        return list(zip(self._candidates(ranked, ranked_scores),
-                        [self._plain_hit(doc, likeness(like, self._words_of(doc))) for doc in ranked.tolist()]))
+        return [RelatedMatch(candidate, self._plain_hit(doc), self._words_of(doc))
+                for candidate, doc in zip(self._candidates(ranked, ranked_scores), ranked.tolist())]
 
     def _plain_hit(self, doc: int, score: float | None = None) -> Hit:
         """A hit whose snippet is the article's start."""
@@ -583,6 +610,7 @@ class NewsIndex:
         self._local = threading.local()
         self._columns: tuple[tuple, Columns] | None = None
         self._columns_lock = threading.Lock()
+        self._spaces = SubjectSpaces()
 
     def searcher(self) -> IndexSearcher:
         current = getattr(self._local, "searcher", None)
@@ -608,7 +636,7 @@ class NewsIndex:
 
     def _new_searcher(self, generation: Path) -> IndexSearcher:
         with whoosh_file_errors(generation):
-            return IndexSearcher(self.store, self._shared_columns)
+            return IndexSearcher(self.store, self._shared_columns, self._spaces)
 
     def _shared_columns(self, reader, directory: Path) -> Columns:
         """One copy of the newest index state's arrays for all threads (they are read-only)."""

@@ -1,0 +1,112 @@
+"""Subjects: a space of a few axes, fitted on a sample of the index's own articles, in which articles
+telling one kind of story (a harvest, a bank's rate, a quarter's results) lie close even when they
+share few words: latent semantic analysis (Deerwester et al., 1990).
+
+Each article is a vector of its words (as indexed, numbers left out), each weighing (1 + ln tf) · idf,
+with idf = ln(n / df) over the n articles of the sample; words of one sampled article only are left out.
+The sample's vectors, each of length 1, are factored: the eigenvectors of their Gram matrix give the
+right singular vectors of the AXES largest singular values (or of a quarter of the words, if fewer).
+Any article is placed by projecting its vector on them, and two articles' `closeness` is the cosine
+of their places.
+
+The sample is the SAMPLE earliest live articles (undated ones last, then by id), so that the space is a
+function of the set of articles, the same for one index and for shards, and news arriving later does
+not change it: only older articles added, or sampled ones removed, fit it again. Below MIN_SAMPLE
+articles there is no space: AXES axes would span nearly all of them and smooth nothing.
+"""
+from __future__ import annotations
+
+import math
+import threading
+from collections import Counter
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import scipy.linalg
+import scipy.sparse
+
+SAMPLE = 2000
+AXES = 100
+MIN_SAMPLE = 4 * AXES
+
+SampleKey = tuple[bool, int, bytes]  # (undated, day, id): the order articles are sampled in
+
+
+@dataclass(frozen=True)
+class SubjectSpace:
+    """Where articles lie by subject: each known word's row of `axes` and its `idf`."""
+
+    rows: dict[str, int]
+    idf: np.ndarray
+    axes: np.ndarray  # (words, axes)
+
+    def place(self, words: Mapping[str, int]) -> np.ndarray | None:
+        """Where an article of `words` (as indexed, with how often it uses each) lies, as a unit
+        vector; None when it has no word of the space."""
+        known = [(self.rows[word], 1 + math.log(count)) for word, count in words.items() if word in self.rows]
+        if not known:
+            return None
+        rows, tf = (list(column) for column in zip(*known))
+        point = (np.array(tf) * self.idf[rows]) @ self.axes[rows]
+        norm = float(np.linalg.norm(point))
+        return point / norm if norm > 0 else None
+
+    @staticmethod
+    def closeness(place: np.ndarray | None, other: np.ndarray | None) -> float:
+        """The cosine of two places, 0 for opposite or unplaced articles: from 0 to 1."""
+        if place is None or other is None:
+            return 0.0
+        return min(1.0, max(0.0, float(place @ other)))
+
+
+def fitted(sample: Sequence[Mapping[str, int]]) -> SubjectSpace | None:
+    """The space of `sample` (articles' words, as indexed, with how often each uses them); None for
+    fewer than MIN_SAMPLE articles or too few shared words."""
+    if len(sample) < MIN_SAMPLE:
+        return None
+    weights = [{word: 1 + math.log(count) for word, count in words.items() if not word.isdigit()}
+               for words in sample]
+    held_by = Counter(word for article in weights for word in article)
+    vocabulary = sorted(word for word, count in held_by.items() if count > 1)
+    axes = min(AXES, len(vocabulary) // 4)  # far fewer than the words, or the space smooths nothing
+    if not axes:
+        return None
+    rows = {word: row for row, word in enumerate(vocabulary)}
+    idf = np.log(len(sample) / np.array([held_by[word] for word in vocabulary], dtype=np.float64))
+    matrix = _unit_rows(_weighted(weights, rows, idf))
+    gram = (matrix @ matrix.T).toarray()
+    values, vectors = scipy.linalg.eigh(gram, subset_by_index=[len(sample) - axes, len(sample) - 1])
+    kept = values > values.max() * 1e-9
+    return SubjectSpace(rows, idf, np.ascontiguousarray(matrix.T @ (vectors[:, kept] / np.sqrt(values[kept]))))
+
+
+def _weighted(weights: list[dict[str, float]], rows: dict[str, int], idf: np.ndarray) -> scipy.sparse.csr_matrix:
+    """The sample as a sparse matrix of articles by words, each weight times its word's idf."""
+    cells = [(article, rows[word], weight) for article, words in enumerate(weights)
+             for word, weight in words.items() if word in rows]
+    articles, columns, values = (np.array(column) for column in zip(*cells))
+    return scipy.sparse.csr_matrix((values * idf[columns], (articles, columns)), shape=(len(weights), len(rows)))
+
+
+def _unit_rows(matrix: scipy.sparse.csr_matrix) -> scipy.sparse.csr_matrix:
+    norms = np.sqrt(np.asarray(matrix.multiply(matrix).sum(axis=1)).ravel())
+    return scipy.sparse.diags(1 / np.where(norms > 0, norms, 1)) @ matrix
+
+
+class SubjectSpaces:
+    """The space of the latest sample asked for, fitted once for it; shared by threads."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._latest: tuple[tuple[bytes, ...], SubjectSpace | None] | None = None
+
+    def of(self, sample: tuple[bytes, ...], words: Callable[[], Sequence[Mapping[str, int]]]) -> SubjectSpace | None:
+        """The space of the articles `sample` (ids, in sampling order), fitted on `words()` (theirs, in
+        that order) unless it was the last one asked for."""
+        if len(sample) < MIN_SAMPLE:
+            return None
+        with self._lock:
+            if self._latest is None or self._latest[0] != sample:
+                self._latest = (sample, fitted(words()))
+            return self._latest[1]

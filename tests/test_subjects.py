@@ -1,0 +1,66 @@
+"""The subject space of related articles (search/index/subjects.py) and its part in their order."""
+from __future__ import annotations
+
+import random
+
+from search.index.gather import Candidate
+from search.index.related import RelatedMatch, likeness, likeness_first
+from search.index.subjects import MIN_SAMPLE, SubjectSpaces, fitted
+from search.model import Hit
+
+GRAIN = "wheat corn barley grain harvest tonnes crop silo farmers acreage sowing yield".split()
+MONEY = "bank rate interest dollar yen currency deposit lending reserves inflation bond yields".split()
+
+
+def two_kinds(count: int, seed: int = 5) -> list[dict[str, int]]:
+    """`count` articles' words, each telling of grain or of money in a dozen words of its kind and a
+    few words either kind uses."""
+    rng = random.Random(seed)
+    articles = []
+    for number in range(count):
+        words = rng.choices(GRAIN if number % 2 else MONEY, k=12) + rng.choices(["said", "year", "market"], k=3)
+        articles.append({word: words.count(word) for word in set(words)})
+    return articles
+
+
+def test_articles_of_one_kind_are_close_in_subject_though_they_share_no_word():
+    space = fitted(two_kinds(MIN_SAMPLE))
+    harvest, crop, rates = (space.place(words) for words in ({"wheat": 2, "harvest": 1}, {"corn": 1, "silo": 1},
+                                                              {"dollar": 1, "lending": 1}))
+    assert likeness({"wheat": 2, "harvest": 1}, {"corn": 1, "silo": 1}) == 0
+    assert space.closeness(harvest, crop) > 0.8 > 0.2 > space.closeness(harvest, rates)
+    assert space.place({"unknown": 3, "1987": 2}) is None and space.closeness(harvest, None) == 0
+
+
+def test_there_is_no_subject_space_below_its_sample_size():
+    assert fitted(two_kinds(MIN_SAMPLE - 1)) is None
+    spaces = SubjectSpaces()
+    assert spaces.of(tuple(b"%d" % n for n in range(MIN_SAMPLE - 1)), lambda: two_kinds(MIN_SAMPLE)) is None
+
+
+def test_a_space_is_fitted_once_for_its_sample():
+    spaces, fits = SubjectSpaces(), []
+    sample = tuple(b"%d" % n for n in range(MIN_SAMPLE))
+
+    def words():
+        fits.append(1)
+        return two_kinds(MIN_SAMPLE)
+    first = spaces.of(sample, words)
+    assert spaces.of(sample, words) is first and len(fits) == 1
+    assert spaces.of(sample[1:] + (b"new",), words) is not first and len(fits) == 2
+
+
+def _match(article_id: str, score: float, words: dict[str, int]) -> RelatedMatch:
+    hit = Hit(article_id, article_id, "2024-05-01", "Wire", None, None, "", None, "", [], [], [], 0, [])
+    return RelatedMatch(Candidate(article_id.encode(), 19844, score, story=(1, article_id)), hit, words)
+
+
+def test_a_story_of_the_same_kind_comes_before_one_the_query_found_first():
+    article = {"acme": 1, "wheat": 2, "harvest": 1}
+    found = [_match("acme-rates", 10.0, {"acme": 1, "dollar": 2, "rate": 1}),
+             _match("acme-crop", 9.0, {"acme": 1, "corn": 2, "barley": 1})]  # as like the article in words
+    space = fitted(two_kinds(MIN_SAMPLE))
+    assert [match.hit.id for match in likeness_first(found, article, None, 5)] == ["acme-rates", "acme-crop"]
+    ranked = likeness_first(found, article, space, 5)
+    assert [match.hit.id for match in ranked] == ["acme-crop", "acme-rates"]
+    assert 1 >= ranked[0].hit.score > ranked[1].hit.score > 0
