@@ -247,19 +247,20 @@ class ShardedIndex:
         found = [match for part in parts for match in part]
         space = self._subject_space(deadline) if found else None
         best = likeness_first(found, source.frequencies, space, limit)
-        across = self._copies_across([match.candidate for match in best], deadline)
+        across = self._copies_across([match.candidate for match in best], _deadline())  # the fit's time aside
         return RelatedArticles(article_id, [_with_copies(match.hit, across) for match in best])
 
     def _subject_space(self, deadline: float) -> SubjectSpace | None:
         """As `IndexSearcher.subject_space`, over the shards: the earliest articles of all, their words
         asked of the shards that hold them when the space of that sample is not at hand."""
-        sample = tuple(article_id for _, _, article_id in
-                       sorted(key for part in self._map(shard_subject_sample, deadline=deadline) for key in part)[:SAMPLE])
+        keys = (key for part in self._map(shard_subject_sample, deadline=deadline) for key in part)
+        sample = tuple(sorted(keys)[:SAMPLE])
+        ids = [key[2] for key in sample]
 
         def words() -> list[dict[str, int]]:
-            held = {article_id: words for part in self._map(shard_sampled_words, list(sample), deadline=deadline)
+            held = {article_id: words for part in self._map(shard_sampled_words, ids, deadline=deadline)
                     for article_id, words in part.items()}
-            return [held[article_id] for article_id in sample if article_id in held]  # unless deleted since
+            return [held[article_id] for article_id in ids if article_id in held]  # unless deleted since
         return self._spaces.of(sample, words)
 
     def copies(self, article_id: str) -> list[Hit] | None:

@@ -3,10 +3,14 @@ from __future__ import annotations
 
 import random
 
+from search import NewsIndex, index_paths
+from search.index import IndexStore
 from search.index.gather import Candidate
 from search.index.related import RelatedMatch, likeness, likeness_first
 from search.index.subjects import MIN_SAMPLE, SubjectSpaces, fitted
 from search.model import Hit
+
+from .conftest import write_jsonl
 
 GRAIN = "wheat corn barley grain harvest tonnes crop silo farmers acreage sowing yield".split()
 MONEY = "bank rate interest dollar yen currency deposit lending reserves inflation bond yields".split()
@@ -32,22 +36,43 @@ def test_articles_of_one_kind_are_close_in_subject_though_they_share_no_word():
     assert space.place({"unknown": 3, "1987": 2}) is None and space.closeness(harvest, None) == 0
 
 
-def test_there_is_no_subject_space_below_its_sample_size():
+def sample_keys(count: int) -> tuple:
+    return tuple((False, 19844, b"%04d" % number, "hash") for number in range(count))
+
+
+def test_there_is_no_subject_space_below_its_sample_size_or_without_shared_words():
     assert fitted(two_kinds(MIN_SAMPLE - 1)) is None
-    spaces = SubjectSpaces()
-    assert spaces.of(tuple(b"%d" % n for n in range(MIN_SAMPLE - 1)), lambda: two_kinds(MIN_SAMPLE)) is None
+    assert fitted([{"same": 2, "words": 1}] * MIN_SAMPLE) is None
+    assert SubjectSpaces().of(sample_keys(MIN_SAMPLE - 1), lambda: two_kinds(MIN_SAMPLE)) is None
 
 
 def test_a_space_is_fitted_once_for_its_sample():
     spaces, fits = SubjectSpaces(), []
-    sample = tuple(b"%d" % n for n in range(MIN_SAMPLE))
+    sample = sample_keys(MIN_SAMPLE)
 
     def words():
         fits.append(1)
         return two_kinds(MIN_SAMPLE)
     first = spaces.of(sample, words)
     assert spaces.of(sample, words) is first and len(fits) == 1
-    assert spaces.of(sample[1:] + (b"new",), words) is not first and len(fits) == 2
+    assert spaces.of(sample[1:] + ((False, 19845, b"new", "hash"),), words) is not first and len(fits) == 2
+
+
+def test_a_sampled_article_whose_text_changed_fits_the_space_again(tmp_path):
+    records = [{"id": f"a{number}", "title": f"Story {number}", "date": "2024-05-01", "source": "Wire",
+                "body": " ".join(word for word, count in words.items() for _ in range(count)) + "."}
+               for number, words in enumerate(two_kinds(MIN_SAMPLE + 20))]
+    (tmp_path / "articles").mkdir()
+    write_jsonl(tmp_path / "articles" / "all.jsonl", records)
+    index_paths(IndexStore(tmp_path / "index"), [tmp_path / "articles"], entities=False)
+    index = NewsIndex(tmp_path / "index")
+    before = index.searcher().subject_space()
+    records[0]["body"] = "Corrected: wheat harvest and barley silo."  # the same id and date
+    write_jsonl(tmp_path / "articles" / "all.jsonl", records)
+    index_paths(IndexStore(tmp_path / "index"), [tmp_path / "articles"], entities=False)
+    after = index.searcher().subject_space()
+    assert before is not None and after is not None and after is not before
+    assert after.rows != before.rows or not (after.axes == before.axes).all()
 
 
 def _match(article_id: str, score: float, words: dict[str, int]) -> RelatedMatch:

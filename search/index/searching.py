@@ -414,16 +414,16 @@ class IndexSearcher:
     def subject_space(self) -> SubjectSpace | None:
         """The subject space of this index's SAMPLE earliest articles (see `subjects`)."""
         sample = self.subject_sample()
-        return self._spaces.of(tuple(article_id for _, _, article_id in sample),
-                               lambda: list(self.sampled_words([article_id for _, _, article_id in sample]).values()))
+        return self._spaces.of(tuple(sample), lambda: list(self.sampled_words([key[2] for key in sample]).values()))
 
     def subject_sample(self) -> list[SampleKey]:
         """The keys of this index's SAMPLE earliest live articles, in order (undated ones last)."""
         if self._sample is None:
             live = self._live_docs()
             days, ids = self.columns.days[live], self.columns.ids[live]
-            order = np.lexsort((ids, days, days == 0))[:SAMPLE]
-            self._sample = [(bool(days[i] == 0), int(days[i]), bytes(ids[i])) for i in order.tolist()]
+            order = np.lexsort((ids, days, days == 0))[:SAMPLE].tolist()
+            self._sample = [(bool(days[i] == 0), int(days[i]), bytes(ids[i]),
+                             self._searcher.stored_fields(int(live[i])).get("content_hash") or "") for i in order]
         return self._sample
 
     def sampled_words(self, article_ids: list[bytes]) -> dict[bytes, dict[str, int]]:

@@ -4,15 +4,16 @@ share few words: latent semantic analysis (Deerwester et al., 1990).
 
 Each article is a vector of its words (as indexed, numbers left out), each weighing (1 + ln tf) · idf,
 with idf = ln(n / df) over the n articles of the sample; words of one sampled article only are left out.
-The sample's vectors, each of length 1, are factored: the eigenvectors of their Gram matrix give the
-right singular vectors of the AXES largest singular values (or of a quarter of the words, if fewer).
+The sample's vectors, each of length 1, are factored: the right singular vectors of their AXES
+largest singular values (or of a quarter of the words, if fewer) are the axes.
 Any article is placed by projecting its vector on them, and two articles' `closeness` is the cosine
 of their places.
 
 The sample is the SAMPLE earliest live articles (undated ones last, then by id), so that the space is a
-function of the set of articles, the same for one index and for shards, and news arriving later does
-not change it: only older articles added, or sampled ones removed, fit it again. Below MIN_SAMPLE
-articles there is no space: AXES axes would span nearly all of them and smooth nothing.
+function of the set of articles, the same for one index and for shards; once the index holds more
+than SAMPLE articles, news arriving later does not change it: only older articles added, or sampled
+ones changed or removed, fit it again. Below MIN_SAMPLE articles there is no space: AXES axes would
+span nearly all of them and smooth nothing.
 """
 from __future__ import annotations
 
@@ -23,14 +24,14 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
-import scipy.linalg
 import scipy.sparse
+import scipy.sparse.linalg
 
 SAMPLE = 2000
 AXES = 100
 MIN_SAMPLE = 4 * AXES
 
-SampleKey = tuple[bool, int, bytes]  # (undated, day, id): the order articles are sampled in
+SampleKey = tuple[bool, int, bytes, str]  # (undated, day, id, content hash), in sampling order
 
 
 @dataclass(frozen=True)
@@ -75,10 +76,10 @@ def fitted(sample: Sequence[Mapping[str, int]]) -> SubjectSpace | None:
     rows = {word: row for row, word in enumerate(vocabulary)}
     idf = np.log(len(sample) / np.array([held_by[word] for word in vocabulary], dtype=np.float64))
     matrix = _unit_rows(_weighted(weights, rows, idf))
-    gram = (matrix @ matrix.T).toarray()
-    values, vectors = scipy.linalg.eigh(gram, subset_by_index=[len(sample) - axes, len(sample) - 1])
-    kept = values > values.max() * 1e-9
-    return SubjectSpace(rows, idf, np.ascontiguousarray(matrix.T @ (vectors[:, kept] / np.sqrt(values[kept]))))
+    start = np.full(min(matrix.shape), 1.0)  # ARPACK's own start is random: the same space in every process
+    _, singular, right = scipy.sparse.linalg.svds(matrix, k=axes, v0=start)
+    kept = singular > singular.max() * 1e-9
+    return SubjectSpace(rows, idf, np.ascontiguousarray(right[kept].T)) if kept.any() else None
 
 
 def _weighted(weights: list[dict[str, float]], rows: dict[str, int], idf: np.ndarray) -> scipy.sparse.csr_matrix:
@@ -99,11 +100,12 @@ class SubjectSpaces:
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        self._latest: tuple[tuple[bytes, ...], SubjectSpace | None] | None = None
+        self._latest: tuple[tuple[SampleKey, ...], SubjectSpace | None] | None = None
 
-    def of(self, sample: tuple[bytes, ...], words: Callable[[], Sequence[Mapping[str, int]]]) -> SubjectSpace | None:
-        """The space of the articles `sample` (ids, in sampling order), fitted on `words()` (theirs, in
-        that order) unless it was the last one asked for."""
+    def of(self, sample: tuple[SampleKey, ...],
+           words: Callable[[], Sequence[Mapping[str, int]]]) -> SubjectSpace | None:
+        """The space of the articles `sample` (in sampling order), fitted on `words()` (theirs, in that
+        order) unless it was the last one asked for; an article whose text changed makes another sample."""
         if len(sample) < MIN_SAMPLE:
             return None
         with self._lock:
