@@ -87,7 +87,7 @@ class ShardedIndex:
         self.roots = layout.shard_roots()
         self.runner = runner or runner_for(None)
         self._speller = Speller(lambda words: sum(map(Counter, self._map(shard_word_counts, words)), Counter()))
-        self._spaces = SubjectSpaces()
+        self._spaces = SubjectSpaces(layout.root)
 
     def _map(self, function, *args, roots: list[Path] | None = None, deadline: float | None = None) -> list:
         """`function(root, *args)` on every shard (or on `roots`), answered by `deadline` (a search's

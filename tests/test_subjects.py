@@ -89,3 +89,20 @@ def test_a_story_of_the_same_kind_comes_before_one_the_query_found_first():
     ranked = likeness_first(found, article, space, 5)
     assert [match.hit.id for match in ranked] == ["acme-crop", "acme-rates"]
     assert 1 >= ranked[0].hit.score > ranked[1].hit.score > 0
+
+
+def test_a_space_is_kept_for_the_next_process_and_fitted_again_if_its_file_is_damaged(tmp_path):
+    sample, fits = sample_keys(MIN_SAMPLE), []
+
+    def words():
+        fits.append(1)
+        return two_kinds(MIN_SAMPLE)
+    fitted_here = SubjectSpaces(tmp_path).of(sample, words)
+    read_back = SubjectSpaces(tmp_path).of(sample, words)  # another process, in effect
+    assert len(fits) == 1 and read_back.rows == fitted_here.rows
+    assert (read_back.idf == fitted_here.idf).all() and (read_back.axes == fitted_here.axes).all()
+    [saved] = tmp_path.glob("subjects-*.npz")
+    saved.write_bytes(saved.read_bytes()[:1000])
+    assert SubjectSpaces(tmp_path).of(sample, words).rows == fitted_here.rows and len(fits) == 2
+    SubjectSpaces(tmp_path).of(sample[1:] + ((False, 19845, b"new", "hash"),), words)
+    assert len(list(tmp_path.glob("subjects-*.npz"))) == 1 and not list(tmp_path.glob(".*"))

@@ -610,7 +610,7 @@ class NewsIndex:
         self._local = threading.local()
         self._columns: tuple[tuple, Columns] | None = None
         self._columns_lock = threading.Lock()
-        self._spaces = SubjectSpaces()
+        self._spaces = SubjectSpaces(self.store.root)
 
     def searcher(self) -> IndexSearcher:
         current = getattr(self._local, "searcher", None)

@@ -17,11 +17,15 @@ span nearly all of them and smooth nothing.
 """
 from __future__ import annotations
 
+import hashlib
 import math
+import os
 import threading
+import zipfile
 from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 import scipy.sparse
@@ -96,19 +100,58 @@ def _unit_rows(matrix: scipy.sparse.csr_matrix) -> scipy.sparse.csr_matrix:
 
 
 class SubjectSpaces:
-    """The space of the latest sample asked for, fitted once for it; shared by threads."""
+    """The space of the latest sample asked for, fitted once for it and shared by threads; kept in
+    `folder` (when given) for the next process, so that each command run does not fit it again."""
 
-    def __init__(self) -> None:
+    def __init__(self, folder: Path | None = None) -> None:
+        self._folder = folder
         self._lock = threading.Lock()
         self._latest: tuple[tuple[SampleKey, ...], SubjectSpace | None] | None = None
 
     def of(self, sample: tuple[SampleKey, ...],
            words: Callable[[], Sequence[Mapping[str, int]]]) -> SubjectSpace | None:
         """The space of the articles `sample` (in sampling order), fitted on `words()` (theirs, in that
-        order) unless it was the last one asked for; an article whose text changed makes another sample."""
+        order) unless it was the last one asked for or is saved; an article whose text changed makes
+        another sample."""
         if len(sample) < MIN_SAMPLE:
             return None
         with self._lock:
             if self._latest is None or self._latest[0] != sample:
-                self._latest = (sample, fitted(words()))
+                path = self._folder / f"subjects-{_digest(sample)}.npz" if self._folder else None
+                space = _load(path) if path else None
+                if space is None:
+                    space = fitted(words())
+                    if path and space:
+                        _save(space, path)
+                self._latest = (sample, space)
             return self._latest[1]
+
+
+def _digest(sample: tuple[SampleKey, ...]) -> str:
+    return hashlib.sha256(repr(sample).encode("utf-8")).hexdigest()[:24]
+
+
+def _load(path: Path) -> SubjectSpace | None:
+    """The space saved at `path`; None when there is none, or it cannot be read."""
+    try:
+        with np.load(path, allow_pickle=False) as saved:
+            words, idf, axes = saved["words"], saved["idf"], saved["axes"]
+    except (OSError, ValueError, KeyError, zipfile.BadZipFile):
+        return None
+    rows = {word: row for row, word in enumerate(str(words).split("\n"))}
+    return SubjectSpace(rows, idf, axes) if len(rows) == len(idf) == len(axes) else None
+
+
+def _save(space: SubjectSpace, path: Path) -> None:
+    """Keep `space` at `path` in place of older ones, if the folder can be written (else the next
+    process fits it again)."""
+    temporary = path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}.tmp")
+    try:
+        with open(temporary, "wb") as file:
+            np.savez(file, words=np.array("\n".join(space.rows)), idf=space.idf, axes=space.axes)
+        os.replace(temporary, path)
+        for older in path.parent.glob("subjects-*.npz"):
+            if older != path:
+                older.unlink(missing_ok=True)
+    except OSError:
+        temporary.unlink(missing_ok=True)
