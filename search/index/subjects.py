@@ -28,8 +28,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-import scipy.sparse
-import scipy.sparse.linalg
 
 SAMPLE = 2000
 AXES = 100
@@ -74,29 +72,33 @@ def fitted(sample: Sequence[Mapping[str, int]]) -> SubjectSpace | None:
                for words in sample]
     held_by = Counter(word for article in weights for word in article)
     vocabulary = sorted(word for word, count in held_by.items() if count > 1)
-    axes = min(AXES, len(vocabulary) // 4)  # far fewer than the words, or the space smooths nothing
-    if not axes:
+    count = min(AXES, len(vocabulary) // 4)  # far fewer than the words, or the space smooths nothing
+    if not count:
         return None
     rows = {word: row for row, word in enumerate(vocabulary)}
     idf = np.log(len(sample) / np.array([held_by[word] for word in vocabulary], dtype=np.float64))
-    matrix = _unit_rows(_weighted(weights, rows, idf))
-    start = np.full(min(matrix.shape), 1.0)  # ARPACK's own start is random: the same space in every process
-    _, singular, right = scipy.sparse.linalg.svds(matrix, k=axes, v0=start)
-    kept = singular > singular.max() * 1e-9
-    return SubjectSpace(rows, idf, np.ascontiguousarray(right[kept].T)) if kept.any() else None
+    axes = _right_singular_vectors(weights, rows, idf, count)
+    return SubjectSpace(rows, idf, axes) if axes is not None else None
 
 
-def _weighted(weights: list[dict[str, float]], rows: dict[str, int], idf: np.ndarray) -> scipy.sparse.csr_matrix:
-    """The sample as a sparse matrix of articles by words, each weight times its word's idf."""
+def _right_singular_vectors(weights: list[dict[str, float]], rows: dict[str, int], idf: np.ndarray,
+                            count: int) -> np.ndarray | None:
+    """The right singular vectors (words by `count`) of the `count` largest singular values of the
+    articles' rows of `weights`, each weight times its word's idf, each row of length 1; None if all
+    are 0."""
+    import scipy.sparse  # here, not above: importing scipy costs every command a quarter second
+    import scipy.sparse.linalg
+
     cells = [(article, rows[word], weight) for article, words in enumerate(weights)
              for word, weight in words.items() if word in rows]
     articles, columns, values = (np.array(column) for column in zip(*cells))
-    return scipy.sparse.csr_matrix((values * idf[columns], (articles, columns)), shape=(len(weights), len(rows)))
-
-
-def _unit_rows(matrix: scipy.sparse.csr_matrix) -> scipy.sparse.csr_matrix:
+    matrix = scipy.sparse.csr_matrix((values * idf[columns], (articles, columns)), shape=(len(weights), len(rows)))
     norms = np.sqrt(np.asarray(matrix.multiply(matrix).sum(axis=1)).ravel())
-    return scipy.sparse.diags(1 / np.where(norms > 0, norms, 1)) @ matrix
+    matrix = scipy.sparse.diags(1 / np.where(norms > 0, norms, 1)) @ matrix
+    start = np.full(min(matrix.shape), 1.0)  # ARPACK's own start is random: the same space in every process
+    _, singular, right = scipy.sparse.linalg.svds(matrix, k=count, v0=start)
+    kept = singular > singular.max() * 1e-9
+    return np.ascontiguousarray(right[kept].T) if kept.any() else None
 
 
 class SubjectSpaces:
