@@ -107,7 +107,8 @@ def main() -> None:
     print(f"{len(sample)} articles with TOPICS labels; {len(judged)} of {len(stored)} articles judged for topics")
     started = time.perf_counter()
     index.related(sample[0][0])
-    print(f"first related list, which fits the subject space: {time.perf_counter() - started:.2f} s")
+    seconds = time.perf_counter() - started
+    print(f"first related list (it fits the subject space, or reads it if saved): {seconds:.2f} s")
     print(f"{'method':<26} {'P@5 half A':>10} {'half B':>7} {'judged P@5 A':>13} {'half B':>7} {'ms/article':>11}")
     for name, method in (("news-search related", ours(index)), ("Whoosh more_like (body)", whoosh_more_like(index))):
         a, b, judged_a, judged_b, seconds = precision(sample, method, topics_of, judged)
