@@ -481,9 +481,9 @@ class IndexSearcher:
         return [RelatedMatch(candidate, self._plain_hit(doc), self._words_of(doc))
                 for candidate, doc in zip(self._candidates(ranked, ranked_scores), ranked.tolist())]
 
-    def _plain_hit(self, doc: int, score: float | None = None) -> Hit:
-        """A hit whose snippet is the article's start."""
-        return self._hit(doc, score, SnippetMaker(self._body_analyzer, frozenset()), math.inf)
+    def _plain_hit(self, doc: int) -> Hit:
+        """A hit without a score, whose snippet is the article's start."""
+        return self._hit(doc, None, SnippetMaker(self._body_analyzer, frozenset()), math.inf)
 
     def stats(self) -> IndexStats:
         live = self._live_docs()
