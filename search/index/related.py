@@ -44,7 +44,7 @@ from whoosh import query as wq
 from ..model import Hit
 from .gather import Candidate, by_relevance, first_of_stories
 from .scoring import Bm25
-from .subjects import SubjectSpace
+from .subjects import SubjectSpace, weighed
 
 RELATED_WORDS = 25
 TITLE_SHARE = 0.5
@@ -88,8 +88,7 @@ def related_query(words: dict[str, float]) -> wq.Query:
 def likeness(article: Mapping[str, int], other: Mapping[str, int]) -> float:
     """The cosine of two articles' word vectors (words as indexed, with how often each article uses
     them), each word weighing 1 + ln tf, numbers left out: 1 for the same words in the same measure."""
-    vectors = [{word: 1 + math.log(count) for word, count in words.items() if not word.isdigit()}
-               for words in (article, other)]
+    vectors = [weighed(words) for words in (article, other)]
     norms = [math.sqrt(sum(weight * weight for weight in vector.values())) for vector in vectors]
     if not norms[0] or not norms[1]:
         return 0.0

@@ -36,6 +36,12 @@ MIN_SAMPLE = 4 * AXES
 SampleKey = tuple[bool, int, bytes, str]  # (undated, day, id, content hash), in sampling order
 
 
+def weighed(words: Mapping[str, int]) -> dict[str, float]:
+    """An article's words (as indexed, with how often it uses each), each weighing 1 + ln tf, numbers
+    left out: the vector both likeness and the subject space start from."""
+    return {word: 1 + math.log(count) for word, count in words.items() if not word.isdigit()}
+
+
 @dataclass(frozen=True)
 class SubjectSpace:
     """Where articles lie by subject: each known word's row of `axes` and its `idf`."""
@@ -47,7 +53,7 @@ class SubjectSpace:
     def place(self, words: Mapping[str, int]) -> np.ndarray | None:
         """Where an article of `words` (as indexed, with how often it uses each) lies, as a unit
         vector; None when it has no word of the space."""
-        known = [(self.rows[word], 1 + math.log(count)) for word, count in words.items() if word in self.rows]
+        known = [(self.rows[word], weight) for word, weight in weighed(words).items() if word in self.rows]
         if not known:
             return None
         rows, tf = (list(column) for column in zip(*known))
@@ -68,8 +74,7 @@ def fitted(sample: Sequence[Mapping[str, int]]) -> SubjectSpace | None:
     fewer than MIN_SAMPLE articles or too few shared words."""
     if len(sample) < MIN_SAMPLE:
         return None
-    weights = [{word: 1 + math.log(count) for word, count in words.items() if not word.isdigit()}
-               for words in sample]
+    weights = [weighed(words) for words in sample]
     held_by = Counter(word for article in weights for word in article)
     vocabulary = sorted(word for word, count in held_by.items() if count > 1)
     count = min(AXES, len(vocabulary) // 4)  # far fewer than the words, or the space smooths nothing
