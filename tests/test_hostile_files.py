@@ -65,7 +65,9 @@ def test_two_names_never_share_a_key(store, articles_dir):
 def test_a_file_swapped_for_a_pipe_or_another_file_after_the_scan_is_not_read(tmp_path, articles_dir):
     path = story(articles_dir / "wire.txt", "Wire story")
     (found,) = list(find_files([articles_dir], []))
-    path.unlink()
+    # Kept under another name, so that its inode stays in use: a file system may give a freed inode
+    # number to the next new file, and a file is known only by its device and inode.
+    path.rename(tmp_path / "kept.txt")
     os.mkfifo(path)  # opening a pipe to read waits for a writer: forever
     outcome = reading.read_file(found)
     assert outcome.record is None and "no longer the regular file" in outcome.problems[0].message
