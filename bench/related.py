@@ -64,8 +64,15 @@ def labelled_sample(stored: list[dict], count: int, seed: int) -> list[tuple[str
 
 def judged_ids(stored: list[dict]) -> set[str]:
     """The articles whose topics were judged: TOPICS="YES" in their SGML file, or labelled."""
-    judged = {fields["id"] for fields in stored if (fields.get("labels") or {}).get("topics")}
-    for file, below in {(fields["file"], fields["path"]) for fields in stored}:
+    labelled = {fields["id"] for fields in stored if (fields.get("labels") or {}).get("topics")}
+    return labelled | marked_judged({(fields["file"], fields["path"]) for fields in stored})
+
+
+def marked_judged(files: set[tuple[str, str]]) -> set[str]:
+    """The ids of the stories marked TOPICS="YES" in `files` (each its path, and its path below the
+    folder indexed, which names its articles)."""
+    judged = set()
+    for file, below in files:
         text = Path(file).read_text(encoding="latin-1")
         for attributes in _STORY_ATTRIBUTES.findall(text):
             values = dict(_ATTRIBUTE.findall(attributes))

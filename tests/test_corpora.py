@@ -1,6 +1,7 @@
 """Real corpora from ../shared/corpora: every article accounted for, facet counts checked by a direct scan."""
 from __future__ import annotations
 
+import json
 import math
 import re
 from collections import Counter
@@ -128,3 +129,19 @@ def test_the_benchmark_queries_find_whooshs_documents_with_the_references_scores
 def split_fields(words: list[str]) -> tuple[list[str], list[str]]:
     at = words.index("\0")
     return words[:at], words[at + 1:]
+
+
+def test_the_read_pool_of_related_articles_names_reuters_stories_as_the_bench_index_does():
+    from bench.related import POOL, marked_judged
+
+    files = sorted(REUTERS.glob("reut2-*.sgm"))  # the bench indexes them one by one, as `parse` reads them
+    articles, _ = parse(files)
+    labelled = {article.id for article in articles if article.labels.get("topics")}
+    judged = labelled | marked_judged({(str(path), path.name) for path in files})
+    pool = json.loads(POOL.read_text(encoding="utf-8"))
+    pairs = [(article, story) for article, story, _ in pool["pool"] + pool["controls"]]
+    assert len(set(pairs)) == len(pairs) == 1626 + 320
+    assert {answer for _, _, answer in pool["pool"] + pool["controls"]} == {"yes", "no"}
+    assert {article for article, _ in pairs} <= labelled
+    assert {story for _, story, _ in pool["pool"]} <= {article.id for article in articles} - judged
+    assert {story for _, story, _ in pool["controls"]} <= judged
