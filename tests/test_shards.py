@@ -23,7 +23,7 @@ from markupsafe import escape
 from cli import cli
 from search import IndexStore, NewsIndex, NewsSearchError, SearchRequest, index_paths
 from search.article import Article
-from search.cluster import ClusterError, DaskRunner, LocalRunner
+from search.cluster import ClusterError, DaskRunner, LocalRunner, _on_worker
 from search.config import aliases_file
 from search.entities import Aliases
 from search.errors import IndexDamagedError, IndexLockedError
@@ -264,6 +264,16 @@ def test_related_articles_over_shards_are_the_single_indexs(pair):
         assert len(theirs.hits) == 7 and len({hit.score for hit in theirs.hits}) > 1
         assert mine.to_dict() == theirs.to_dict(), article_id
     assert sharded.related("0123456789abcdef") is None
+
+
+def test_a_dask_workers_shards_keep_their_searchers_from_task_to_task(pair):
+    # A searcher is its thread's own: threads made anew for each task opened every shard again at each round.
+    _, sharded, _ = pair
+    indexes = {str(root): NewsIndex(root) for root in sharded.roots}
+    calls = 10
+    searchers = [_on_worker(lambda root: indexes[root].searcher(), list(indexes), ()) for _ in range(calls)]
+    for number in range(len(indexes)):
+        assert len({id(answers[number]) for answers in searchers}) <= calls // 2
 
 
 def test_a_token_needs_the_shards_to_be_built(tmp_path):
