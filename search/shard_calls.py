@@ -15,10 +15,10 @@ from .index import IndexStore, NewsIndex
 from .index.copy_groups import Story
 from .index.gather import Rescoring, ShardPart
 from .index.related import RelatedMatch
-from .index.searching import RelatedSource
+from .index.searching import IndexSearcher, RelatedSource
 from .index.shared_groups import CopyInputs, copy_inputs, save
 from .index.statistics import GlobalStatistics
-from .index.subjects import SampleKey
+from .index.subjects import SampleKey, sample_digest
 from .indexer import index_paths
 from .model import Hit, IndexStats, SearchRequest
 from .renaming import LOCK_WAIT as RENAME_LOCK_WAIT
@@ -121,8 +121,14 @@ def shard_related_part(root: str, words: dict[str, float], statistics: GlobalSta
                                                                              left_out_story))
 
 
-def shard_subject_sample(root: str) -> list[SampleKey]:
-    return _index_of(root).on_searcher(lambda searcher: searcher.subject_sample())
+def shard_subject_sample(root: str, known: dict[str, str]) -> tuple[str, list[SampleKey] | None]:
+    """The digest of this shard's sample (`IndexSearcher.subject_sample`), and its keys unless the caller
+    holds them already (`known[root]` is that digest)."""
+    def sample(searcher: IndexSearcher) -> tuple[str, list[SampleKey] | None]:
+        keys = searcher.subject_sample()
+        digest = sample_digest(tuple(keys))
+        return digest, None if known.get(root) == digest else keys
+    return _index_of(root).on_searcher(sample)
 
 
 def shard_sampled_words(root: str, article_ids: list[bytes]) -> dict[bytes, dict[str, int]]:

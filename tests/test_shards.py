@@ -266,6 +266,24 @@ def test_related_articles_over_shards_are_the_single_indexs(pair):
     assert sharded.related("0123456789abcdef") is None
 
 
+def test_related_articles_over_shards_follow_a_sample_that_changed(tmp_path):
+    articles = generated_files(tmp_path / "articles", per_file=20)
+    index_paths(IndexStore(tmp_path / "single"), [articles], entities=False)
+    index_shards(tmp_path / "sharded", [articles], 4, entities=False)
+    sharded = open_index(tmp_path / "sharded")
+    asked = related_asked(NewsIndex(tmp_path / "single"))
+    before = [sharded.related(article_id, 7).to_dict() for article_id in asked]  # the shards' samples sent
+    rewritten = articles / "wire-03.jsonl"  # 20 of the 480 sampled articles, their text changed
+    rewritten.write_text(rewritten.read_text(encoding="utf-8").replace('"body": "', '"body": "harvest grain '),
+                         encoding="utf-8")
+    index_paths(IndexStore(tmp_path / "single"), [articles], entities=False)
+    index_shards(tmp_path / "sharded", [articles], 4, entities=False)
+    single = NewsIndex(tmp_path / "single")
+    after = [sharded.related(article_id, 7).to_dict() for article_id in asked]
+    assert after == [single.related(article_id, 7).to_dict() for article_id in asked]
+    assert after != before
+
+
 def test_a_dask_workers_shards_keep_their_searchers_from_task_to_task(pair):
     # A searcher is its thread's own: threads made anew for each task opened every shard again at each round.
     _, sharded, _ = pair

@@ -124,7 +124,7 @@ class SubjectSpaces:
             return None
         with self._lock:
             if self._latest is None or self._latest[0] != sample:
-                path = self._folder / f"subjects-{_digest(sample)}.npz" if self._folder else None
+                path = self._folder / f"subjects-{sample_digest(sample)}.npz" if self._folder else None
                 space = _load(path) if path else None
                 if space is None:
                     space = fitted(words())
@@ -134,7 +134,8 @@ class SubjectSpaces:
             return self._latest[1]
 
 
-def _digest(sample: tuple[SampleKey, ...]) -> str:
+def sample_digest(sample: tuple[SampleKey, ...]) -> str:
+    """A short name for a sample of articles: the same for the same keys, in the same order."""
     return hashlib.sha256(repr(sample).encode("utf-8")).hexdigest()[:24]
 
 
