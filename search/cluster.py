@@ -131,19 +131,19 @@ def _on_worker(function: Callable, roots: list[str], args: tuple) -> list:
     return list(_shard_threads().map(lambda root: function(root, *args), roots))
 
 
-_threads: ThreadPoolExecutor | None = None
-_threads_lock = threading.Lock()
+_task_threads = threading.local()
 
 
 def _shard_threads() -> ThreadPoolExecutor:
-    """The threads a worker process runs its shards' calls in, the same for every task: a shard's searcher
-    is its thread's own, so threads made anew for each task opened every shard again each round and lost
-    what its searcher keeps (over Dask, 2 workers of 2 shards: 120-160 ms a round, against 20-30)."""
-    global _threads
-    with _threads_lock:
-        if _threads is None:
-            _threads = ThreadPoolExecutor(max_workers=max(2, os.cpu_count() or 1), thread_name_prefix="shard")
-        return _threads
+    """The threads that the current task thread of a worker runs its shards' calls in, kept for its next
+    task: a shard's searcher is its thread's own, so threads made anew for each task opened every shard
+    again at each round (over Dask, 2 workers of 2 shards: 120-160 ms a round, against 20-30). Each task
+    thread has threads of its own, so that a slow task (a shard's build) never holds up another (a search)."""
+    pool = getattr(_task_threads, "pool", None)
+    if pool is None:
+        pool = _task_threads.pool = ThreadPoolExecutor(max_workers=max(2, os.cpu_count() or 1),
+                                                       thread_name_prefix="shard")
+    return pool
 
 
 def runner_for(address: str | None) -> ShardRunner:

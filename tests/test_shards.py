@@ -12,7 +12,9 @@ import shutil
 import signal
 import subprocess
 import sys
+import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -292,6 +294,23 @@ def test_a_dask_workers_shards_keep_their_searchers_from_task_to_task(pair):
     searchers = [_on_worker(lambda root: indexes[root].searcher(), list(indexes), ()) for _ in range(calls)]
     for number in range(len(indexes)):
         assert len({id(answers[number]) for answers in searchers}) <= calls // 2
+
+
+def test_a_slow_task_on_a_dask_worker_does_not_hold_up_another():
+    release = threading.Event()
+    slow_roots = [f"slow-{number}" for number in range(2 * (os.cpu_count() or 1) + 2)]  # more than its threads
+
+    def slow(root: str) -> str:
+        release.wait(60)
+        return root
+    with ThreadPoolExecutor(max_workers=2) as task_threads:  # a worker running two tasks at once
+        held_up = task_threads.submit(_on_worker, slow, slow_roots, ())
+        quick = task_threads.submit(_on_worker, lambda root: root, ["a", "b"], ())
+        try:
+            assert quick.result(timeout=10) == ["a", "b"]
+        finally:
+            release.set()
+        assert held_up.result() == slow_roots
 
 
 def test_a_token_needs_the_shards_to_be_built(tmp_path):
