@@ -12,9 +12,9 @@ itself left out). Four figures for each:
 - judged P@5: the same over the first five related articles whose topics Reuters'
   indexers judged, the others passed over (a "condensed list", as Sakai measures
   rankings with incomplete judgements, SIGIR 2007). The corpus README says a story
-  marked TOPICS="NO" may lack labels only because nobody assigned them, while one
-  marked TOPICS="YES" with none is a true negative; so stories with TOPICS="YES" or
-  any TOPICS label are judged, the rest are not.
+  marked TOPICS="NO" may lack labels only because nobody assigned them (one marked
+  "BYPASS" was never indexed), while one marked TOPICS="YES" with none is a true
+  negative; so stories with TOPICS="YES" or any TOPICS label are judged, the rest are not.
 - pool-judged P@5: P@5 with the unjudged stories judged by reading, as TREC judges the
   pool of its runs' first results (`gold/reuters-related-pool.json`; `gold/README.md` says
   which lists were pooled and how): such a story counts as right when it was read to carry
