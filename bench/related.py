@@ -119,22 +119,22 @@ def precision(sample, related: Related, topics_of: dict[str, set[str]], judged: 
     def share(found: list[str], topics: set[str]) -> float:
         return sum(1 for other in found[:RELATED] if topics & topics_of[other]) / RELATED
 
-    def pooled(half: list[tuple[str, set[str], list[str]]]) -> tuple[float, float]:
+    def figures(half: list[tuple[str, set[str], list[str]]]) -> tuple[float, float, float, float]:
         slots = [(article, other, bool(topics & topics_of[other]))
                  for article, topics, found in half for other in found[:RELATED]]
         read = [reading.read[article, other] for article, other, _ in slots
                 if other not in judged and (article, other) in reading.read]
         labelled = sum(alike for _, _, alike in slots)
         count = RELATED * len(half)
-        return (labelled + sum(read)) / count, (labelled + reading.corrected(sum(read), len(read)) * len(read)) / count
+        return (labelled / count,
+                sum(share([other for other in found if other in judged], topics) for _, topics, found in half)
+                / len(half),
+                (labelled + sum(read)) / count,
+                (labelled + reading.corrected(sum(read), len(read)) * len(read)) / count)
 
     rows = [(article, topics, found) for (article, topics), found in zip(sample, found_by_article)]
-    figures = []
-    for part in (rows[0::2], rows[1::2]):
-        figures += [sum(share(found, topics) for _, topics, found in part) / len(part),
-                    sum(share([other for other in found if other in judged], topics) for _, topics, found in part)
-                    / len(part), *pooled(part)]
-    return [figures[i + half] for i in range(4) for half in (0, 4)], seconds
+    half_a, half_b = figures(rows[0::2]), figures(rows[1::2])
+    return [figure for pair in zip(half_a, half_b) for figure in pair], seconds
 
 
 def whoosh_more_like(index: NewsIndex) -> Related:

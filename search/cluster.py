@@ -125,7 +125,7 @@ def _groups(roots: list[Path], workers: dict[str, dict]) -> list[tuple[str, list
 
 
 def _on_worker(function: Callable, roots: list[str], args: tuple) -> list:
-    """`function(root, *args)` for each of a worker's shards, in the worker process's shard threads."""
+    """`function(root, *args)` for each of a worker's shards, in the shard threads of the task's thread."""
     if len(roots) == 1:
         return [function(roots[0], *args)]
     return list(_shard_threads().map(lambda root: function(root, *args), roots))
